@@ -1,0 +1,38 @@
+# Two entry points do all set-up on a fresh machine: `make demo` and `make test`.
+# Offline machines: export CASE_STUDIES_MIRROR=/path/to/mirror (CI uses ../shared/mirror).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint notebooks-clean data benchmarks lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+data: $(STAMP)
+	$(BIN)/grader prepare-data
+
+demo: $(STAMP)
+	$(BIN)/grader demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/grader check-notebooks
+
+test: lint
+	$(BIN)/python -m pytest
+
+benchmarks: $(STAMP)
+	$(BIN)/python benchmarks/resnets_autograde.py
+
+lab: data
+	cd assignments && ../$(BIN)/jupyter lab
+
+clean:
+	rm -rf assignments/release assignments/submitted assignments/autograded assignments/feedback assignments/gradebook.db reports

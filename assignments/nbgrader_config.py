@@ -1,0 +1,44 @@
+"""nbgrader configuration of the CNN case studies course (run nbgrader from this folder)."""
+
+import os
+from pathlib import Path
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from grader import settings
+from grader.preprocessors import HiddenChecks
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "cnn-case-studies"
+c.CourseDirectory.root = str(Path(__file__).resolve().parent)
+c.CourseDirectory.db_url = os.environ.get("CASE_STUDIES_GRADEBOOK", "sqlite:///" + str(Path(__file__).resolve().parent / "gradebook.db"))
+# Trained models written by the notebooks are outputs, never course files to release.
+c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.keras"]
+
+# Kernels see the prepared student data and the weights cache, never the grader-only splits.
+os.environ.update(settings.kernel_environment())
+
+# Training cells run for minutes, not the default 30 s.
+c.Execute.timeout = 1200
+c.Execute.allow_errors = True
+
+# Hidden checks score the test cells right after the notebook ran, before grades are saved.
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    HiddenChecks,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]

@@ -1,0 +1,90 @@
+"""The nbgrader course folder: run nbgrader's own commands on it and read its gradebook."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+from nbgrader.api import Gradebook
+
+from grader import settings
+
+COURSE = settings.REPO / "assignments"
+
+
+class CourseError(RuntimeError):
+    """An nbgrader step failed; the message says which and how to see why."""
+
+
+def nbgrader(course: Path, *args: str, quiet: bool = True) -> str:
+    env = {**os.environ, **settings.kernel_environment()}
+    result = subprocess.run(
+        [sys.executable, "-m", "nbgrader", *args], cwd=course, env=env, capture_output=quiet, text=True
+    )
+    if result.returncode != 0:
+        tail = (result.stderr or "")[-3000:] if quiet else ""
+        raise CourseError(f"`nbgrader {' '.join(args)}` failed in {course}:\n{tail}")
+    return result.stderr or ""
+
+
+def assignments(course: Path = COURSE) -> list[str]:
+    return sorted(p.name for p in (course / "source").iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def notebook_name(course: Path, assignment: str) -> str:
+    (notebook,) = (course / "source" / assignment).glob("*.ipynb")
+    return notebook.name
+
+
+def read(course: Path, folder: str, assignment: str, student: str | None = None) -> nbformat.NotebookNode:
+    parts = [folder] + ([student] if student else []) + [assignment, notebook_name(course, assignment)]
+    return nbformat.read(course.joinpath(*parts), as_version=4)
+
+
+def submit(course: Path, assignment: str, student: str, notebook, when: datetime | None = None) -> Path:
+    """Place a notebook where `nbgrader collect` would have put it."""
+    folder = course / "submitted" / student / assignment
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    path = folder / notebook_name(course, assignment)
+    if isinstance(notebook, bytes | str):
+        path.write_bytes(notebook if isinstance(notebook, bytes) else notebook.encode())
+    else:
+        nbformat.write(notebook, path)
+    stamp = (when or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S.%f %Z")
+    (folder / "timestamp.txt").write_text(stamp)
+    return path
+
+
+def db_url(course: Path) -> str:
+    return os.environ.get("CASE_STUDIES_GRADEBOOK", f"sqlite:///{course / 'gradebook.db'}")
+
+
+def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> {grade cell: points, "total": points} from nbgrader's gradebook."""
+    table = {}
+    with Gradebook(db_url(course), course_id="cnn-case-studies") as gradebook:
+        for submission in gradebook.assignment_submissions(assignment):
+            row = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.cell.cell_type == "code" and not grade.cell.name.startswith("answer"):
+                        row[grade.cell.name] = grade.score
+            row["total"] = submission.score
+            table[submission.student.id] = row
+    return table
+
+
+def max_scores(course: Path, assignment: str) -> dict[str, float]:
+    with Gradebook(db_url(course), course_id="cnn-case-studies") as gradebook:
+        notebook = gradebook.find_assignment(assignment).notebooks[0]
+        cells = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code"}
+        return {**cells, "total": gradebook.find_assignment(assignment).max_score}
+
+
+def dump(table: dict) -> str:
+    return json.dumps(table, indent=1, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Hidden checks: pytest suites that judge artifacts built from a submission, never shown to students."""

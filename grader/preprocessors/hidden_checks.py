@@ -1,0 +1,70 @@
+"""Score graded test cells from the hidden checks, after nbgrader's Execute step.
+
+The kernel's run of a test cell only shows the student's public tests; the points come from the
+hidden checks (nbgrader's partial credit: a numeric execute_result).  Error tracebacks and stderr
+are turned into plain text so nbgrader does not zero a cell the hidden checks passed.
+"""
+
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade, is_solution
+from traitlets import Integer
+
+from grader import hidden_checks
+
+
+def _public_test_text(outputs) -> str:
+    lines = []
+    for output in outputs:
+        if output.output_type == "stream":
+            lines.append(output.text.rstrip())
+        elif output.output_type == "error":
+            lines.append(f"Public tests stopped with {output.ename}: {output.evalue}")
+    return "\n".join(line for line in lines if line)
+
+
+def feedback_text(checks, problems) -> str:
+    earned = sum(c.points for c in checks if c.passed)
+    total = sum(c.points for c in checks)
+    lines = [f"Hidden checks (the grader's own inputs): {earned:g} of {total:g} points"]
+    for check in checks:
+        lines.append(f"  [pass] {check.title}" if check.passed else f"  [FAIL] {check.concept}")
+    lines += [f"  Note: {problem}" for problem in problems]
+    return "\n".join(lines)
+
+
+class HiddenChecks(NbGraderPreprocessor):
+    probe_timeout = Integer(300, help="Seconds the answer cells may take when run on their own").tag(config=True)
+    tests_timeout = Integer(600, help="Seconds the hidden test suite may take").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        if not hidden_checks.has_suite(assignment):
+            return nb, resources
+        verdicts = hidden_checks.run(
+            nb, assignment, resources["metadata"]["path"], self.probe_timeout, self.tests_timeout
+        )
+        for cell in nb.cells:
+            if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
+                self._score(cell, verdicts)
+        return nb, resources
+
+    def _score(self, cell, verdicts):
+        grade_id = cell.metadata.nbgrader["grade_id"]
+        checks = verdicts.cells.get(grade_id, [])
+        if not checks:
+            self.log.warning("No hidden checks ran for cell %s: it earns no points", grade_id)
+        earned = sum(c.points for c in checks if c.passed)
+        public = _public_test_text(cell.outputs)
+        problems = []
+        if earned < cell.metadata.nbgrader["points"]:
+            failed = {c.artifact for c in checks if not c.passed}
+            problems = [f"`{name}` failed when the grader ran it: {error}"
+                        for name, error in verdicts.artifact_errors.items() if name in failed]
+            problems += verdicts.problems
+        summary = feedback_text(checks, problems)
+        text = f"{public}\n\n{summary}\n" if public else f"{summary}\n"
+        cell.outputs = [
+            new_output("stream", name="stdout", text=text),
+            new_output("execute_result", data={"text/plain": f"{earned:g}"}, execution_count=cell.execution_count),
+        ]

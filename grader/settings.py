@@ -1,0 +1,54 @@
+"""Where the course reads and writes its data, from environment variables with safe defaults.
+
+CASE_STUDIES_MIRROR       offline mirror (datasets/, keras/models/); unset: download from public URLs
+CASE_STUDIES_DATA         prepared data students may read (released with the notebooks)
+CASE_STUDIES_GRADER_DATA  grader-only splits, never visible to students
+CASE_STUDIES_QUICK        "1": the documented training knob (fewer epochs) for tests and the demo
+"""
+
+import os
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _path_from_env(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+def mirror_dir() -> Path | None:
+    value = os.environ.get("CASE_STUDIES_MIRROR")
+    return Path(value).expanduser().resolve() if value else None
+
+
+def student_data_dir() -> Path:
+    return _path_from_env("CASE_STUDIES_DATA", REPO / "data" / "prepared" / "students")
+
+
+def grader_data_dir() -> Path:
+    return _path_from_env("CASE_STUDIES_GRADER_DATA", REPO / "data" / "prepared" / "grader_only")
+
+
+def download_cache_dir() -> Path:
+    return _path_from_env("CASE_STUDIES_DOWNLOADS", Path.home() / ".cache" / "case_studies")
+
+
+def keras_home() -> Path:
+    """Keras writes keras.json into KERAS_HOME, so it is a folder of ours, never the mirror."""
+    return student_data_dir() / "keras"
+
+
+def quick_mode() -> bool:
+    return os.environ.get("CASE_STUDIES_QUICK") == "1"
+
+
+def kernel_environment() -> dict[str, str]:
+    """Variables every notebook kernel (student, grader, lecture) runs with."""
+    return {
+        "CASE_STUDIES_DATA": str(student_data_dir()),
+        "KERAS_HOME": str(keras_home()),
+        "TF_CPP_MIN_LOG_LEVEL": "2",  # keep C++ banners out of cell stderr; oneDNN stays on
+        "CASE_STUDIES_QUICK": "1" if quick_mode() else "0",
+        "MPLBACKEND": "agg",
+    }
