@@ -20,7 +20,9 @@ c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this f
 
 c.CourseDirectory.course_id = "cnn-case-studies"
 c.CourseDirectory.root = str(Path(__file__).resolve().parent)
-c.CourseDirectory.db_url = os.environ.get("CASE_STUDIES_GRADEBOOK", "sqlite:///" + str(Path(__file__).resolve().parent / "gradebook.db"))
+# SQLite beside the course by default; CASE_STUDIES_GRADEBOOK takes any SQLAlchemy URL (PostgreSQL too).
+default_gradebook = "sqlite:///" + str(Path(__file__).resolve().parent / "gradebook.db")
+c.CourseDirectory.db_url = os.environ.get("CASE_STUDIES_GRADEBOOK", default_gradebook)
 # Trained models written by the notebooks are outputs, never course files to release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.keras"]
 

@@ -31,9 +31,9 @@ def _demo(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("prepare-data", help="verify and split the datasets, fill the weights cache").set_defaults(
-        run=_prepare_data
-    )
+    commands.add_parser(
+        "prepare-data", help="verify and split the datasets, fill the weights cache"
+    ).set_defaults(run=_prepare_data)
     commands.add_parser("check-notebooks", help="source notebooks carry no outputs").set_defaults(
         run=_check_notebooks
     )

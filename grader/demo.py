@@ -26,7 +26,8 @@ def grade_class(root: Path, assignment: str) -> None:
         course.submit(root, assignment, variant.name, submissions.build(source, release, variant))
     started = time.monotonic()
     course.nbgrader(root, "autograde", assignment, "--force")
-    print(f"{assignment}: autograded {len(class_variants(assignment))} submissions in {time.monotonic() - started:.0f} s")
+    elapsed = time.monotonic() - started
+    print(f"{assignment}: autograded {len(class_variants(assignment))} submissions in {elapsed:.0f} s")
     course.nbgrader(root, "generate_feedback", assignment, "--force")
 
 

@@ -45,28 +45,56 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def run(notebook: nbformat.NotebookNode, assignment: str, submission_dir: Path,
-        probe_timeout: int = 300, tests_timeout: int = 600) -> Verdicts:
+def run(
+    notebook: nbformat.NotebookNode,
+    assignment: str,
+    submission_dir: Path,
+    probe_timeout: int = 300,
+    tests_timeout: int = 600,
+) -> Verdicts:
     verdicts = Verdicts()
     with tempfile.TemporaryDirectory(prefix="hidden-checks-") as tmp:
         work = Path(tmp)
-        notebook_file, artifacts, results = work / "submission.ipynb", work / "artifacts", work / "results.json"
+        notebook_file, artifacts, results = (
+            work / "submission.ipynb",
+            work / "artifacts",
+            work / "results.json",
+        )
         nbformat.write(notebook, notebook_file)
         probe = [sys.executable, "-m", "grader.probe", str(notebook_file), assignment, str(artifacts)]
         try:
-            subprocess.run(probe, cwd=submission_dir, env=_environment(), timeout=probe_timeout,
-                           capture_output=True, check=False)
+            subprocess.run(
+                probe,
+                cwd=submission_dir,
+                env=_environment(),
+                timeout=probe_timeout,
+                capture_output=True,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
-            verdicts.problems.append(f"your answer cells did not finish within {probe_timeout} s when run on their own")
+            verdicts.problems.append(
+                f"your answer cells did not finish within {probe_timeout} s when run on their own"
+            )
         report_file = artifacts / "probe.json"
         if report_file.is_file():
             report = json.loads(report_file.read_text())
             verdicts.artifact_errors = {k: v for k, v in report["artifacts"].items() if v != "ok"}
             verdicts.problems += [f"an answer cell raised {error}" for error in report["cell_errors"]]
         tests = [
-            sys.executable, "-m", "pytest", str(SUITES / assignment), "-q", "-p", "no:cacheprovider",
-            "-o", "addopts=", "--rootdir", str(SUITES), f"--artifacts={artifacts}",
-            f"--submission-dir={submission_dir}", f"--results={results}",
+            sys.executable,
+            "-m",
+            "pytest",
+            str(SUITES / assignment),
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-o",
+            "addopts=",
+            "--rootdir",
+            str(SUITES),
+            f"--artifacts={artifacts}",
+            f"--submission-dir={submission_dir}",
+            f"--results={results}",
         ]
         try:
             subprocess.run(tests, env=_environment(), timeout=tests_timeout, capture_output=True, check=False)
@@ -75,7 +103,10 @@ def run(notebook: nbformat.NotebookNode, assignment: str, submission_dir: Path,
         outcomes = json.loads(results.read_text()) if results.is_file() else []
     for outcome in outcomes:
         check = Check(
-            outcome["title"], outcome["concept"], float(outcome["points"]), outcome["passed"],
+            outcome["title"],
+            outcome["concept"],
+            float(outcome["points"]),
+            outcome["passed"],
             outcome.get("artifact", ""),
         )
         verdicts.cells.setdefault(outcome["cell"], []).append(check)

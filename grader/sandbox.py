@@ -8,10 +8,12 @@ gradebook, other submissions) are either never bound or covered by an empty tmpf
 Memory is limited twice: RLIMIT_DATA per process (a clean MemoryError; unlike RLIMIT_AS it
 ignores the large address-space reservations TensorFlow makes) and, when the grader may write
 the cgroup v1 memory and pids controllers (root on this machine), a cgroup for the whole process
-tree that also counts /tmp and child processes.  Wall time is handled by the caller.
+tree that also counts /tmp and child processes (cgroup v2 is not handled yet: rlimits only).
+Wall time is handled by the caller.
 
-nbgrader 0.9.6 passes kernel_manager_class to Execute as a keyword, which beats config, so enable
-the sandbox by swapping the preprocessor (see SANDBOXED_AUTOGRADE_PREPROCESSORS).
+nbgrader 0.9.6 passes kernel_manager_class to Execute as a keyword, which beats config
+(c.Execute.kernel_manager_class is ignored), so enable the sandbox by listing SandboxedExecute
+instead of Execute in c.Autograde.autograde_preprocessors.
 """
 
 import os
@@ -38,7 +40,8 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 ETC_ENTRIES += ("hosts", "ssl", "ca-certificates", "fonts", "alternatives", "mime.types")
 # Variables that may cross into the sandbox; everything else (tokens, grader paths) is dropped.
-ENV_PREFIXES = ("LANG", "LC_", "TZ", "KERAS_", "TF_CPP_", "TF_ENABLE_", "OMP_", "MKL_", "OPENBLAS_", "CASE_STUDIES_")
+ENV_PREFIXES = ("LANG", "LC_", "TZ", "CASE_STUDIES_", "KERAS_", "TF_CPP_", "TF_ENABLE_")
+ENV_PREFIXES += ("OMP_", "MKL_", "OPENBLAS_")
 ENV_NAMES = {"MPLBACKEND", "PYTHONHASHSEED", "JPY_SESSION_NAME"}
 ENV_SECRET = {"CASE_STUDIES_GRADER_DATA", "CASE_STUDIES_MIRROR", "CASE_STUDIES_DOWNLOADS"}
 HOME = "/tmp/home"
@@ -77,7 +80,7 @@ class SandboxPolicy:
     hidden: list[Path] = field(default_factory=default_hidden)
     memory_bytes: int = 4 << 30
     max_processes: int = 256
-    tmp_bytes: int = 512 << 20  # private /tmp is RAM; capped because RLIMIT_DATA does not count it
+    tmp_bytes: int = 512 << 20  # each of /tmp and /dev/shm: RAM that RLIMIT_DATA does not count
     keras_home: Path | None = field(default_factory=settings.keras_home)
     use_cgroup: bool = field(default_factory=cgroups_writable)
     writable_extra: list[Path] = field(default_factory=list)  # e.g. the kernel's socket folder
@@ -99,7 +102,7 @@ def _bind_args(path: Path, flag: str) -> list[str]:
 def _keras_home_args(keras_home: Path) -> list[str]:
     """Keras writes keras.json and falls back to /tmp (then downloads) when KERAS_HOME is read-only,
     so KERAS_HOME becomes a private tmpfs holding read-only binds of the (resolved) weight files."""
-    args = ["--tmpfs", str(keras_home), "--dir", str(keras_home / "models")]
+    args = ["--size", str(64 << 20), "--tmpfs", str(keras_home), "--dir", str(keras_home / "models")]
     models = keras_home / "models"
     for weights in sorted(models.iterdir()) if models.is_dir() else []:
         args += ["--ro-bind", str(weights.resolve()), str(models / weights.name)]
@@ -140,6 +143,8 @@ def bwrap_command(policy: SandboxPolicy, argv: list[str], env: dict[str, str] | 
     cmd += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
     cmd += ["--proc", "/proc", "--dev", "/dev", "--size", str(policy.tmp_bytes), "--tmpfs", "/tmp"]
     cmd += ["--dir", HOME]  # IPython, matplotlib and Keras want a writable home
+    # /dev is a RAM-backed tmpfs as large as half the machine: keep it read-only, cap /dev/shm.
+    cmd += ["--size", str(policy.tmp_bytes), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     for path in policy.read_only:
         cmd += _bind_args(Path(path), "--ro-bind")
     for path in [work_dir, *policy.writable_extra]:
@@ -249,10 +254,11 @@ class SandboxedKernelManager(AsyncKernelManager):
         # bwrap does not forward SIGINT into the sandbox's session: ask ipykernel by message instead.
         self.kernel_spec.interrupt_mode = "message"
         kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
-        policy = replace(self.sandbox_policy(Path(kw["cwd"])), writable_extra=[self._socket_dir])
-        env = dict(kw.get("env") or os.environ)
-        env.pop("JPY_PARENT_PID", None)  # the kernel cannot see its parent; it would exit on its own
-        kernel_cmd = bwrap_command(policy, kernel_cmd, env)
+        policy = self.sandbox_policy(Path(kw["cwd"]))
+        # The grader's pid means nothing in the sandbox's pid namespace: ipykernel would poll it and
+        # exit.  Pid 1 (bwrap's init) really is the kernel's parent there; ipykernel does not poll it.
+        policy = replace(policy, writable_extra=[self._socket_dir], env=policy.env | {"JPY_PARENT_PID": "1"})
+        kernel_cmd = bwrap_command(policy, kernel_cmd, kw.get("env"))
         if policy.use_cgroup and not getattr(self, "_cgroup", None):  # a restart reuses the cgroup
             self._cgroup = Cgroup(policy)
         return (self._cgroup.wrap(kernel_cmd) if policy.use_cgroup else kernel_cmd), kw
@@ -276,15 +282,3 @@ class SandboxedExecute(Execute):
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
         super().__init__(*args, **kwargs)
-
-
-# nbgrader 0.9.6's Autograde.autograde_preprocessors with Execute swapped for SandboxedExecute.
-SANDBOXED_AUTOGRADE_PREPROCESSORS = [
-    "grader.sandbox.SandboxedExecute",
-    "nbgrader.preprocessors.IgnorePattern",
-    "nbconvert.preprocessors.ClearMetadataPreprocessor",
-    "nbgrader.preprocessors.LimitOutput",
-    "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
-    "nbgrader.preprocessors.CheckCellMetadata",
-]

@@ -43,6 +43,13 @@ def quick_mode() -> bool:
     return os.environ.get("CASE_STUDIES_QUICK") == "1"
 
 
+def tool_path() -> str:
+    """PATH with this interpreter's bin first: nbgrader runs `alembic` and kernels from there."""
+    import sys
+
+    return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
+
+
 def kernel_environment() -> dict[str, str]:
     """Variables every notebook kernel (student, grader, lecture) runs with."""
     return {
@@ -51,4 +58,5 @@ def kernel_environment() -> dict[str, str]:
         "TF_CPP_MIN_LOG_LEVEL": "2",  # keep C++ banners out of cell stderr; oneDNN stays on
         "CASE_STUDIES_QUICK": "1" if quick_mode() else "0",
         "MPLBACKEND": "agg",
+        "PATH": tool_path(),
     }

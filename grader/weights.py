@@ -16,8 +16,14 @@ BASE_URL = "https://storage.googleapis.com/tensorflow/keras-applications"
 MOBILENET_V2_SHA256 = "71e4c4ec4aa24c9c951b9265d6de42e1336dcf614c2214fa6a989208615e232c"
 # file name -> (public folder, sha256 of the mirror's copy)
 WEIGHT_FILES = {
-    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5": ("mobilenet_v2", MOBILENET_V2_SHA256),
-    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5": ("mobilenet_v2", MOBILENET_V2_SHA256),
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5": (
+        "mobilenet_v2",
+        MOBILENET_V2_SHA256,
+    ),
+    "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_160_no_top.h5": (
+        "mobilenet_v2",
+        MOBILENET_V2_SHA256,
+    ),
     "mobilenet_2_5_224_tf_no_top.h5": (
         "mobilenet",
         "dbdb03ee2a22fd895301636cd328b234bb3a9952358f436d82f46b81e0d5b0bf",

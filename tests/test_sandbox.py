@@ -66,6 +66,7 @@ def run_notebook(work_dir: Path, sources: list[str], timeout: int = 120, **manag
         timeout=timeout,
         allow_errors=True,
         resources={"metadata": {"path": str(work_dir)}},
+        interrupt_on_timeout=True,  # as nbgrader's Execute does
     )
     client.execute()
     texts = []
@@ -80,9 +81,16 @@ def test_kernel_runs_code_in_the_work_dir(layout):
     assert out == [f"{layout['work']}\n", "2"]
 
 
+def test_timeout_interrupts_the_cell_and_the_kernel_goes_on(layout):
+    """bwrap does not pass SIGINT into the sandbox, so the manager interrupts by message."""
+    out = run_notebook(layout["work"], ["import time; time.sleep(60)", "'still alive'"], timeout=3)
+    assert out == ["KeyboardInterrupt", "'still alive'"]
+
+
 def test_kernel_cannot_reach_a_host_port(layout, listener):
     socket.create_connection(("127.0.0.1", listener), timeout=5).close()  # reachable from outside
-    probe = f"import socket\n{ATTEMPT}\nprint(attempt(lambda: socket.create_connection(('127.0.0.1', {listener}), 5)))"
+    connect = f"socket.create_connection(('127.0.0.1', {listener}), 5)"
+    probe = f"import socket\n{ATTEMPT}\nprint(attempt(lambda: {connect}))"
     interfaces = "print([name for _, name in socket.if_nameindex()])"
     assert run_notebook(layout["work"], [probe, interfaces]) == ["ConnectionRefusedError\n", "['lo']\n"]
 
@@ -173,7 +181,8 @@ def test_process_limit_stops_a_fork_bomb(tmp_path):
         "        if os.fork() == 0:\n            time.sleep(2)\n            os._exit(0)\n"
         "        count += 1\nexcept OSError:\n    pass\nprint(count)"
     )
-    result = run_sandboxed(SandboxPolicy(work_dir=tmp_path, max_processes=32), [sys.executable, "-c", bomb], 60)
+    policy = SandboxPolicy(work_dir=tmp_path, max_processes=32)
+    result = run_sandboxed(policy, [sys.executable, "-c", bomb], timeout=60)
     assert int(result.stdout) < 32, result.stderr
 
 

@@ -15,7 +15,11 @@ def load(path):
 def _histories(node) -> list[str]:
     found = []
     if isinstance(node, dict):
-        history = node.get("config", {}).get("keras_history") if node.get("class_name") == "__keras_tensor__" else None
+        history = (
+            node.get("config", {}).get("keras_history")
+            if node.get("class_name") == "__keras_tensor__"
+            else None
+        )
         if history:
             found.append(history[0])
         else:

@@ -34,7 +34,9 @@ def feedback_text(checks, problems) -> str:
 
 
 class HiddenChecks(NbGraderPreprocessor):
-    probe_timeout = Integer(300, help="Seconds the answer cells may take when run on their own").tag(config=True)
+    probe_timeout = Integer(300, help="Seconds the answer cells may take when run on their own").tag(
+        config=True
+    )
     tests_timeout = Integer(600, help="Seconds the hidden test suite may take").tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -59,12 +61,17 @@ class HiddenChecks(NbGraderPreprocessor):
         problems = []
         if earned < cell.metadata.nbgrader["points"]:
             failed = {c.artifact for c in checks if not c.passed}
-            problems = [f"`{name}` failed when the grader ran it: {error}"
-                        for name, error in verdicts.artifact_errors.items() if name in failed]
+            problems = [
+                f"`{name}` failed when the grader ran it: {error}"
+                for name, error in verdicts.artifact_errors.items()
+                if name in failed
+            ]
             problems += verdicts.problems
         summary = feedback_text(checks, problems)
         text = f"{public}\n\n{summary}\n" if public else f"{summary}\n"
         cell.outputs = [
             new_output("stream", name="stdout", text=text),
-            new_output("execute_result", data={"text/plain": f"{earned:g}"}, execution_count=cell.execution_count),
+            new_output(
+                "execute_result", data={"text/plain": f"{earned:g}"}, execution_count=cell.execution_count
+            ),
         ]

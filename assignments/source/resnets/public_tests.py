@@ -35,7 +35,9 @@ def _check_layers(model, convolutions):
 def _check_sums(model, x, expected):
     for mode, training in [("inference", False), ("training", True)]:
         total = float(tf.reduce_sum(model(x, training=training)))
-        assert np.isclose(total, expected[mode], rtol=1e-3), f"{mode} mode: output sum {total:.4f}, expected {expected[mode]:.4f}"
+        assert np.isclose(total, expected[mode], rtol=1e-3), (
+            f"{mode} mode: output sum {total:.4f}, expected {expected[mode]:.4f}"
+        )
 
 
 def check_identity_block(identity_block):

@@ -23,16 +23,32 @@ def _save_block(namespace, name, shape, out_path, **kwargs):
 
 def build_identity_blocks(namespace, out):
     for i, (shape, f, filters) in enumerate(IDENTITY_CASES):
-        _save_block(namespace, "identity_block", shape, out / f"identity_{i}.keras", f=f, filters=list(filters))
+        _save_block(
+            namespace, "identity_block", shape, out / f"identity_{i}.keras", f=f, filters=list(filters)
+        )
     initializer = keras.initializers.HeNormal
-    _save_block(namespace, "identity_block", IDENTITY_CASES[0][0], out / "identity_he.keras",
-                f=3, filters=list(IDENTITY_CASES[0][2]), initializer=initializer)
+    _save_block(
+        namespace,
+        "identity_block",
+        IDENTITY_CASES[0][0],
+        out / "identity_he.keras",
+        f=3,
+        filters=list(IDENTITY_CASES[0][2]),
+        initializer=initializer,
+    )
 
 
 def build_convolutional_blocks(namespace, out):
     for i, (shape, f, filters, s) in enumerate(CONVOLUTIONAL_CASES):
-        _save_block(namespace, "convolutional_block", shape, out / f"convolutional_{i}.keras",
-                    f=f, filters=list(filters), s=s)
+        _save_block(
+            namespace,
+            "convolutional_block",
+            shape,
+            out / f"convolutional_{i}.keras",
+            f=f,
+            filters=list(filters),
+            s=s,
+        )
 
 
 def build_resnets(namespace, out):

@@ -12,7 +12,9 @@ STAGES = (  # filters, stride of the convolutional block, identity blocks after 
 
 
 def _conv_bn(x, filters, kernel, stride, padding, initializer, relu):
-    x = layers.Conv2D(filters, kernel, strides=stride, padding=padding, kernel_initializer=initializer(seed=0))(x)
+    x = layers.Conv2D(
+        filters, kernel, strides=stride, padding=padding, kernel_initializer=initializer(seed=0)
+    )(x)
     x = layers.BatchNormalization(axis=3)(x)
     return layers.Activation("relu")(x) if relu else x
 

@@ -22,7 +22,9 @@ def _load(artifacts, probe_report, i):
 def test_inference_outputs(artifacts, probe_report):
     for i, case in checks.CONVOLUTIONAL:
         student = _load(artifacts, probe_report, i)
-        assert checks.outputs_match(student, checks.convolutional_reference(case), seed=30 + i, training=False)
+        assert checks.outputs_match(
+            student, checks.convolutional_reference(case), seed=30 + i, training=False
+        )
 
 
 @pytest.mark.check(

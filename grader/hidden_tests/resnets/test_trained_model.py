@@ -6,11 +6,11 @@ from grader.hidden_tests import keras_graph
 
 CELL = "trained_model_tests"
 MODEL_FILE = "resnet50_signs.keras"
-# Set from measurement (see benchmarks/resnets_autograde.py): the notebook's recipe reaches about
-# 0.95 on this split with the full schedule; CASE_STUDIES_QUICK trains for fewer epochs and the
-# bar drops to QUICK_THRESHOLD, which the feedback states.
+# Set from measurement (benchmarks/resnets_autograde.py): the notebook's 6-epoch recipe reached 0.96
+# on this split, its 2-epoch CASE_STUDIES_QUICK run 0.89.  Quick runs are for the course's own tests
+# and demo; their lower bar is stated in every feedback of such a run.
 THRESHOLD = 0.90
-QUICK_THRESHOLD = 0.5
+QUICK_THRESHOLD = 0.6
 
 
 def threshold() -> float:

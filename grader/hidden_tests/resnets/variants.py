@@ -4,11 +4,10 @@ from grader.submissions import Variant
 
 ADD_THEN_RELU = '    X = Add()([X, X_shortcut])\n    X = Activation("relu")(X)'
 RELU_THEN_ADD = '    X = Activation("relu")(X)\n    X = Add()([X, X_shortcut])'
-PROJECTION = """    X_shortcut = Conv2D(
-        F3, (1, 1), strides=(s, s), padding="valid", kernel_initializer=initializer(seed=0)
-    )(X_shortcut)
-    X_shortcut = BatchNormalization(axis=3)(X_shortcut)
-"""
+PROJECTION = (
+    "    X_shortcut = Conv2D(F3, (1, 1), strides=(s, s), kernel_initializer=initializer(seed=0))(X_shortcut)\n"
+    "    X_shortcut = BatchNormalization(axis=3)(X_shortcut)\n"
+)
 
 VARIANTS = [
     Variant("solution", "the instructor's solution"),
@@ -16,7 +15,10 @@ VARIANTS = [
     Variant(
         "shortcut_after_relu",
         "adds the shortcut after the final ReLU in both blocks",
-        edits={"identity_block": [(ADD_THEN_RELU, RELU_THEN_ADD)], "convolutional_block": [(ADD_THEN_RELU, RELU_THEN_ADD)]},
+        edits={
+            "identity_block": [(ADD_THEN_RELU, RELU_THEN_ADD)],
+            "convolutional_block": [(ADD_THEN_RELU, RELU_THEN_ADD)],
+        },
     ),
     Variant(
         "no_projection",
