@@ -7,7 +7,6 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
-    Execute,
     IgnorePattern,
     LimitOutput,
     SaveAutoGrades,
@@ -15,6 +14,7 @@ from nbgrader.preprocessors import (
 
 from grader import settings
 from grader.preprocessors import HiddenChecks
+from grader.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -33,9 +33,13 @@ os.environ.update(settings.kernel_environment())
 c.Execute.timeout = 1200
 c.Execute.allow_errors = True
 
+# Student code runs in a bubblewrap sandbox: no network, read-only system, only its own folder
+# writable, no view of solutions, hidden tests, grader-only data or other students' work.
+# (nbgrader 0.9.6 ignores c.Execute.kernel_manager_class, hence SandboxedExecute in the list.)
+c.SandboxedKernelManager.memory_limit = 6 * 2**30
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
-    Execute,
+    SandboxedExecute,
     HiddenChecks,
     IgnorePattern,
     ClearMetadataPreprocessor,

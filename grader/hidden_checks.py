@@ -6,6 +6,7 @@ each graded cell to its checks; failures become short concept messages, never te
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -14,9 +15,10 @@ from pathlib import Path
 
 import nbformat
 
-from grader import settings
+from grader import sandbox, settings
 
 SUITES = Path(__file__).resolve().parent / "hidden_tests"
+PROBE = Path(__file__).resolve().parent / "probe.py"
 
 
 @dataclass
@@ -45,32 +47,41 @@ def _environment() -> dict[str, str]:
     return env
 
 
+def _probe_folder(notebook, assignment: str, submission_dir: Path, folder: Path) -> list[str]:
+    """A fresh folder holding the submission's helper files, the notebook, the probe and its plan."""
+    folder.mkdir()
+    for helper in Path(submission_dir).glob("*.py"):
+        shutil.copy(helper, folder)
+    nbformat.write(notebook, folder / "submission.ipynb")
+    shutil.copy(PROBE, folder / "_probe.py")
+    shutil.copy(SUITES / assignment / "probe_plan.py", folder / "_probe_plan.py")
+    return [sys.executable, "_probe.py", "submission.ipynb", "_probe_plan.py", "artifacts"]
+
+
+def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool) -> None:
+    if sandboxed:
+        sandbox.run_sandboxed(sandbox.SandboxPolicy(work_dir=folder), argv, timeout=timeout)
+    else:
+        subprocess.run(
+            argv, cwd=folder, env=_environment(), timeout=timeout, capture_output=True, check=False
+        )
+
+
 def run(
     notebook: nbformat.NotebookNode,
     assignment: str,
     submission_dir: Path,
     probe_timeout: int = 300,
     tests_timeout: int = 600,
+    sandboxed: bool = True,
 ) -> Verdicts:
     verdicts = Verdicts()
     with tempfile.TemporaryDirectory(prefix="hidden-checks-") as tmp:
-        work = Path(tmp)
-        notebook_file, artifacts, results = (
-            work / "submission.ipynb",
-            work / "artifacts",
-            work / "results.json",
-        )
-        nbformat.write(notebook, notebook_file)
-        probe = [sys.executable, "-m", "grader.probe", str(notebook_file), assignment, str(artifacts)]
+        probe_dir, results = Path(tmp) / "probe", Path(tmp) / "results.json"
+        artifacts = probe_dir / "artifacts"
+        probe = _probe_folder(notebook, assignment, submission_dir, probe_dir)
         try:
-            subprocess.run(
-                probe,
-                cwd=submission_dir,
-                env=_environment(),
-                timeout=probe_timeout,
-                capture_output=True,
-                check=False,
-            )
+            _run_probe(probe, probe_dir, probe_timeout, sandboxed)
         except subprocess.TimeoutExpired:
             verdicts.problems.append(
                 f"your answer cells did not finish within {probe_timeout} s when run on their own"

@@ -4,10 +4,13 @@ Runs in its own process (and sandbox, when enabled).  It only *produces* artifac
 models, arrays); the verdicts are computed by the hidden tests in another process that never
 executes student code, so nothing defined in a notebook can forge them.
 
-    python -m grader.probe NOTEBOOK ASSIGNMENT OUT_DIR
+    python probe.py NOTEBOOK PROBE_PLAN OUT_DIR
+
+It imports nothing of the grader package (which the sandbox hides): the hidden checks copy this
+file and the assignment's probe_plan.py (third-party imports only) next to the submission.
 """
 
-import importlib
+import importlib.util
 import json
 import sys
 import traceback
@@ -41,14 +44,21 @@ def run_cells(sources: list[str]) -> tuple[dict, list[str]]:
     return shell.user_ns, errors
 
 
-def main(notebook_path: str, assignment: str, out_dir: str) -> int:
+def load_plan(path: str):
+    spec = importlib.util.spec_from_file_location("probe_plan", path)
+    plan = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plan)
+    return plan
+
+
+def main(notebook_path: str, plan_path: str, out_dir: str) -> int:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = {"cell_errors": [], "artifacts": {}}
     try:
         notebook = nbformat.read(notebook_path, as_version=4)
         namespace, report["cell_errors"] = run_cells(cells_to_run(notebook))
-        plan = importlib.import_module(f"grader.hidden_tests.{assignment}.probe_plan")
+        plan = load_plan(plan_path)
         for name, build in plan.ARTIFACTS.items():
             try:
                 build(namespace, out)

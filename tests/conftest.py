@@ -47,3 +47,9 @@ def released_course(tmp_path_factory, prepared_data):
     for assignment in course.assignments(root):
         course.nbgrader(root, "generate_assignment", assignment, "--force")
     return root
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch

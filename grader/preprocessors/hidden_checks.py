@@ -8,9 +8,9 @@ are turned into plain text so nbgrader does not zero a cell the hidden checks pa
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Integer
+from traitlets import Bool, Integer
 
-from grader import hidden_checks
+from grader import hidden_checks, settings
 
 
 def _public_test_text(outputs) -> str:
@@ -30,6 +30,11 @@ def feedback_text(checks, problems) -> str:
     for check in checks:
         lines.append(f"  [pass] {check.title}" if check.passed else f"  [FAIL] {check.concept}")
     lines += [f"  Note: {problem}" for problem in problems]
+    if settings.quick_mode():
+        lines.append(
+            "  Note: graded in quick mode (CASE_STUDIES_QUICK=1): shorter training and a lower accuracy "
+            "bar, for the course's own tests and demo; not a real grade."
+        )
     return "\n".join(lines)
 
 
@@ -38,13 +43,21 @@ class HiddenChecks(NbGraderPreprocessor):
         config=True
     )
     tests_timeout = Integer(600, help="Seconds the hidden test suite may take").tag(config=True)
+    sandboxed = Bool(True, help="Run the answer cells in the bubblewrap sandbox (grader.sandbox)").tag(
+        config=True
+    )
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
         if not hidden_checks.has_suite(assignment):
             return nb, resources
         verdicts = hidden_checks.run(
-            nb, assignment, resources["metadata"]["path"], self.probe_timeout, self.tests_timeout
+            nb,
+            assignment,
+            resources["metadata"]["path"],
+            self.probe_timeout,
+            self.tests_timeout,
+            self.sandboxed,
         )
         for cell in nb.cells:
             if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):

@@ -5,7 +5,8 @@ from grader.submissions import Variant
 ADD_THEN_RELU = '    X = Add()([X, X_shortcut])\n    X = Activation("relu")(X)'
 RELU_THEN_ADD = '    X = Activation("relu")(X)\n    X = Add()([X, X_shortcut])'
 PROJECTION = (
-    "    X_shortcut = Conv2D(F3, (1, 1), strides=(s, s), kernel_initializer=initializer(seed=0))(X_shortcut)\n"
+    "    X_shortcut = Conv2D(F3, (1, 1), strides=(s, s), kernel_initializer=initializer(seed=0))"
+    "(X_shortcut)\n"
     "    X_shortcut = BatchNormalization(axis=3)(X_shortcut)\n"
 )
 
