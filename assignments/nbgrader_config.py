@@ -13,7 +13,7 @@ from nbgrader.preprocessors import (
 )
 
 from grader import settings
-from grader.preprocessors import HiddenChecks
+from grader.preprocessors import HiddenChecks, ResilientExecute
 from grader.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
@@ -30,16 +30,19 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 os.environ.update(settings.kernel_environment())
 
 # Training cells run for minutes, not the default 30 s.
-c.Execute.timeout = 1200
+c.Execute.timeout = settings.cell_timeout()
 c.Execute.allow_errors = True
 
 # Student code runs in a bubblewrap sandbox: no network, read-only system, only its own folder
 # writable, no view of solutions, hidden tests, grader-only data or other students' work.
 # (nbgrader 0.9.6 ignores c.Execute.kernel_manager_class, hence SandboxedExecute in the list.)
+# CASE_STUDIES_SANDBOX=0 turns it off (e.g. where bubblewrap cannot run); kernels that die or
+# flood their output are contained either way.
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
+c.HiddenChecks.sandboxed = settings.sandbox_enabled()
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
-    SandboxedExecute,
+    SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,
     HiddenChecks,
     IgnorePattern,
     ClearMetadataPreprocessor,

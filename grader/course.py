@@ -88,3 +88,14 @@ def max_scores(course: Path, assignment: str) -> dict[str, float]:
 
 def dump(table: dict) -> str:
     return json.dumps(table, indent=1, sort_keys=True)
+
+
+def record_zero(course: Path, assignment: str, student: str) -> None:
+    """An ungradable submission still appears in the gradebook, with no points."""
+    with Gradebook(db_url(course), course_id="cnn-case-studies") as gradebook:
+        gradebook.update_or_create_student(student)
+        submission = gradebook.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score, grade.manual_score = 0.0, None
+        gradebook.db.commit()

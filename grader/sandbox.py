@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbgrader.preprocessors import Execute
 from traitlets import Bool, Integer, List, Unicode, default
 
 from grader import settings
+from grader.preprocessors.resilient_execute import ResilientExecute
 
 INSTALL_HINT = "bubblewrap (bwrap) is not installed; install bubblewrap: apt-get install bubblewrap"
 SANDBOX_UID = 1000  # not root inside, so tools that refuse or behave differently as root act normally
@@ -40,7 +40,7 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 ETC_ENTRIES += ("hosts", "ssl", "ca-certificates", "fonts", "alternatives", "mime.types")
 # Variables that may cross into the sandbox; everything else (tokens, grader paths) is dropped.
-ENV_PREFIXES = ("LANG", "LC_", "TZ", "CASE_STUDIES_", "KERAS_", "TF_CPP_", "TF_ENABLE_")
+ENV_PREFIXES = ("LANG", "LC_", "TZ", "CASE_STUDIES_", "KERAS_", "TF_CPP_", "TF_ENABLE_", "TF_NUM_")
 ENV_PREFIXES += ("OMP_", "MKL_", "OPENBLAS_")
 ENV_NAMES = {"MPLBACKEND", "PYTHONHASHSEED", "JPY_SESSION_NAME"}
 ENV_SECRET = {"CASE_STUDIES_GRADER_DATA", "CASE_STUDIES_MIRROR", "CASE_STUDIES_DOWNLOADS"}
@@ -276,7 +276,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     cleanup_resources = _async_cleanup_resources
 
 
-class SandboxedExecute(Execute):
+class SandboxedExecute(ResilientExecute):
     """nbgrader's Execute with kernels in the sandbox (nbgrader sets kernel_manager_class itself)."""
 
     def __init__(self, *args, **kwargs):

@@ -4,6 +4,8 @@ CASE_STUDIES_MIRROR       offline mirror (datasets/, keras/models/); unset: down
 CASE_STUDIES_DATA         prepared data students may read (released with the notebooks)
 CASE_STUDIES_GRADER_DATA  grader-only splits, never visible to students
 CASE_STUDIES_QUICK        "1": the documented training knob (fewer epochs) for tests and the demo
+CASE_STUDIES_SANDBOX      "0": run student code without the bubblewrap sandbox (default: sandboxed)
+CASE_STUDIES_CELL_TIMEOUT seconds one notebook cell may run when grading (default 1200: training)
 """
 
 import os
@@ -48,6 +50,14 @@ def tool_path() -> str:
     import sys
 
     return os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")])
+
+
+def sandbox_enabled() -> bool:
+    return os.environ.get("CASE_STUDIES_SANDBOX", "1") != "0"
+
+
+def cell_timeout() -> int:
+    return int(os.environ.get("CASE_STUDIES_CELL_TIMEOUT", "1200"))
 
 
 def kernel_environment() -> dict[str, str]:

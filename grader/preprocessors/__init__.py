@@ -1,5 +1,6 @@
 """nbgrader preprocessors of the course, one small module per step (as nbgrader's own)."""
 
 from grader.preprocessors.hidden_checks import HiddenChecks
+from grader.preprocessors.resilient_execute import ResilientExecute
 
-__all__ = ["HiddenChecks"]
+__all__ = ["HiddenChecks", "ResilientExecute"]

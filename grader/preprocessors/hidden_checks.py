@@ -5,12 +5,18 @@ hidden checks (nbgrader's partial credit: a numeric execute_result).  Error trac
 are turned into plain text so nbgrader does not zero a cell the hidden checks passed.
 """
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Integer
 
 from grader import hidden_checks, settings
+
+RECORD_FILE = "hidden_checks.json"
 
 
 def _public_test_text(outputs) -> str:
@@ -62,7 +68,16 @@ class HiddenChecks(NbGraderPreprocessor):
         for cell in nb.cells:
             if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
                 self._score(cell, verdicts)
+        self._record(verdicts, Path(resources["metadata"]["path"]))
         return nb, resources
+
+    def _record(self, verdicts, folder: Path) -> None:
+        """Per-check verdicts beside the autograded notebook, for the class report (no test code)."""
+        record = {
+            "cells": {cell: [asdict(check) for check in checks] for cell, checks in verdicts.cells.items()},
+            "problems": verdicts.problems,
+        }
+        (folder / RECORD_FILE).write_text(json.dumps(record, indent=1))
 
     def _score(self, cell, verdicts):
         grade_id = cell.metadata.nbgrader["grade_id"]

@@ -1,0 +1,180 @@
+"""Parallel autograding: one `nbgrader autograde --student` per submission, several at once.
+
+Each worker is nbgrader itself on nbgrader's folders and gradebook, so a TA can still use nbgrader
+directly.  What nbgrader leaves to luck is decided here: a notebook that is not valid JSON is
+refused before it runs, a submission past its wall time is stopped, and every submission ends with
+a recorded outcome (its reason, its score, its time and memory) whatever happened to the others.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import nbformat
+
+from grader import course, settings
+
+
+@dataclass
+class Outcome:
+    student: str
+    status: str  # "graded", "refused" (not gradable), "failed" (nbgrader stopped), "timed out"
+    reason: str
+    score: float
+    max_score: float
+    seconds: float
+    peak_memory_mb: float
+
+
+def reports_dir(root: Path, assignment: str) -> Path:
+    return root / "reports" / assignment
+
+
+def submitted_students(root: Path, assignment: str) -> list[str]:
+    folder = root / "submitted"
+    return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())
+
+
+def refusal(root: Path, assignment: str, student: str) -> str | None:
+    """Why a submission cannot be graded at all, or None."""
+    path = root / "submitted" / student / assignment / course.notebook_name(root, assignment)
+    if not path.is_file():
+        return f"no {path.name} in the submission"
+    try:
+        nbformat.validate(nbformat.read(path, as_version=4))
+    except Exception as error:  # JSON, schema or encoding: all mean "not a notebook"
+        return f"not a valid notebook: {str(error).splitlines()[0][:200]}"
+    return None
+
+
+def _thread_environment(workers: int) -> dict[str, str]:
+    """Split the cores between workers so parallel TensorFlow processes do not oversubscribe them."""
+    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    env = {**os.environ, **settings.kernel_environment()}
+    env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS=threads)
+    return env
+
+
+def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout: float):
+    """Returns (returncode or None on timeout, stderr, seconds, peak RSS of the process tree in MB)."""
+    started = time.monotonic()
+    argv = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
+    process = subprocess.Popen(
+        argv,
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    timer = threading.Timer(timeout, lambda: os.killpg(process.pid, 9))
+    timer.start()
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    timed_out = process.returncode == -9 and time.monotonic() - started >= timeout
+    return (
+        (None if timed_out else process.returncode),
+        stderr,
+        time.monotonic() - started,
+        usage.ru_maxrss / 1024,
+    )
+
+
+def _nbgrader_error(stderr: str) -> str:
+    errors = [line for line in stderr.splitlines() if "| ERROR]" in line or "Error" in line]
+    useful = [
+        re.sub(r"^\[.*?\]\s*", "", line) for line in errors if "see the the above traceback" not in line
+    ]
+    return (useful[0] if useful else "nbgrader stopped without saying why")[:300]
+
+
+def grade_one(root: Path, assignment: str, student: str, env: dict, timeout: float) -> Outcome:
+    maximum = course.max_scores(root, assignment)["total"]
+    reason = refusal(root, assignment, student)
+    if reason:
+        course.record_zero(root, assignment, student)
+        return Outcome(student, "refused", reason, 0.0, maximum, 0.0, 0.0)
+    code, stderr, seconds, memory = _run_nbgrader(root, assignment, student, env, timeout)
+    score = course.scores(root, assignment).get(student, {}).get("total", 0.0)
+    if code is None:
+        course.record_zero(root, assignment, student)
+        return Outcome(
+            student, "timed out", f"grading took longer than {timeout:.0f} s", 0.0, maximum, seconds, memory
+        )
+    if code != 0:
+        course.record_zero(root, assignment, student)
+        return Outcome(student, "failed", _nbgrader_error(stderr), 0.0, maximum, seconds, memory)
+    died = "Kernel died" in stderr
+    reason = "the kernel died; credit from the checks that ran apart from it" if died else ""
+    return Outcome(student, "graded", reason, score, maximum, seconds, memory)
+
+
+class Progress:
+    """One line on stderr: done / failed / remaining and the time left at the current pace."""
+
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled, self.started = total, enabled, time.monotonic()
+        self.done = self.failed = 0
+
+    def update(self, outcome: Outcome) -> None:
+        self.done += outcome.status == "graded"
+        self.failed += outcome.status != "graded"
+        if not self.enabled:
+            return
+        finished = self.done + self.failed
+        left = (time.monotonic() - self.started) / finished * (self.total - finished)
+        bar = "#" * (30 * finished // self.total)
+        sys.stderr.write(
+            f"\r[{bar:<30}] done {self.done} · failed {self.failed} · remaining {self.total - finished}"
+            f" · about {left:.0f} s left "
+        )
+        if finished == self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def autograde(
+    root: Path,
+    assignment: str,
+    students: list[str] | None = None,
+    workers: int | None = None,
+    timeout: float = 3600,
+    progress: bool = True,
+) -> list[Outcome]:
+    students = students or submitted_students(root, assignment)
+    workers = max(1, min(workers or os.cpu_count() or 1, len(students) or 1))
+    env = _thread_environment(workers)
+    bar = Progress(len(students), progress)
+    outcomes = []
+    with ThreadPoolExecutor(workers) as pool:
+        futures = [pool.submit(grade_one, root, assignment, s, env, timeout) for s in students]
+        for future in as_completed(futures):
+            outcomes.append(future.result())
+            bar.update(outcomes[-1])
+    save_outcomes(root, assignment, outcomes)
+    return sorted(outcomes, key=lambda o: o.student)
+
+
+def save_outcomes(root: Path, assignment: str, outcomes: list[Outcome]) -> Path:
+    """Merged with earlier runs: regrading some students keeps the others' records."""
+    path = reports_dir(root, assignment) / "outcomes.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    known = {o["student"]: o for o in json.loads(path.read_text())} if path.is_file() else {}
+    known.update({o.student: asdict(o) for o in outcomes})
+    path.write_text(json.dumps(sorted(known.values(), key=lambda o: o["student"]), indent=1))
+    return path
+
+
+def load_outcomes(root: Path, assignment: str) -> list[Outcome]:
+    path = reports_dir(root, assignment) / "outcomes.json"
+    return [Outcome(**o) for o in json.loads(path.read_text())] if path.is_file() else []

@@ -1,0 +1,48 @@
+"""nbgrader's Execute step, made to survive what student code does to its kernel.
+
+A kernel that dies (memory exhausted, os._exit, a segfault) marks the cell that killed it and the
+cells after it instead of aborting the whole notebook, so the hidden checks, which run apart from
+the kernel, still award the credit the answers earned.  Output beyond a limit per cell is dropped
+while it streams, so a print loop cannot exhaust the grader's memory.
+"""
+
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute
+from traitlets import Integer
+
+
+def _error(ename: str, evalue: str):
+    return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+class ResilientExecute(Execute):
+    max_output_bytes = Integer(1 << 20, help="Output kept per cell; the rest is dropped").tag(config=True)
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        if getattr(self, "_dead_in_cell", None) is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [
+                    _error("KernelDied", f"not run: the kernel died in cell {self._dead_in_cell}")
+                ]
+            return cell
+        self._output_bytes = 0
+        try:
+            return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        except DeadKernelError:
+            self._dead_in_cell = cell_index
+            reason = "the kernel died while running this cell (out of memory, or the process was ended)"
+            cell.outputs.append(_error("KernelDied", reason))
+            self.log.warning("Kernel died in cell %s", cell_index)
+            return cell
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(str(msg.get("content", {})))
+        self._output_bytes = getattr(self, "_output_bytes", 0) + size
+        if self._output_bytes > self.max_output_bytes:
+            if not getattr(self, "_truncation_noted", {}).get(cell_index):
+                self._truncation_noted = {**getattr(self, "_truncation_noted", {}), cell_index: True}
+                note = f"\n[output beyond {self.max_output_bytes} bytes dropped by the grader]\n"
+                return new_output("stream", name="stdout", text=note)
+            return None
+        return super().output(outs, msg, display_id, cell_index)
