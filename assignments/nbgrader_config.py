@@ -31,7 +31,6 @@ os.environ.update(settings.kernel_environment())
 
 # Training cells run for minutes, not the default 30 s.
 c.Execute.timeout = settings.cell_timeout()
-c.Execute.allow_errors = True
 
 # Student code runs in a bubblewrap sandbox: no network, read-only system, only its own folder
 # writable, no view of solutions, hidden tests, grader-only data or other students' work.
@@ -40,6 +39,7 @@ c.Execute.allow_errors = True
 # flood their output are contained either way.
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
 c.HiddenChecks.sandboxed = settings.sandbox_enabled()
+c.HiddenChecks.step_timeout = min(120, settings.cell_timeout())
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,

@@ -47,7 +47,9 @@ def _environment() -> dict[str, str]:
     return env
 
 
-def _probe_folder(notebook, assignment: str, submission_dir: Path, folder: Path) -> list[str]:
+def _probe_folder(
+    notebook, assignment: str, submission_dir: Path, folder: Path, step_seconds: int
+) -> list[str]:
     """A fresh folder holding the submission's helper files, the notebook, the probe and its plan."""
     folder.mkdir()
     for helper in Path(submission_dir).glob("*.py"):
@@ -55,16 +57,34 @@ def _probe_folder(notebook, assignment: str, submission_dir: Path, folder: Path)
     nbformat.write(notebook, folder / "submission.ipynb")
     shutil.copy(PROBE, folder / "_probe.py")
     shutil.copy(SUITES / assignment / "probe_plan.py", folder / "_probe_plan.py")
-    return [sys.executable, "_probe.py", "submission.ipynb", "_probe_plan.py", "artifacts"]
+    return [sys.executable, "_probe.py", "submission.ipynb", "_probe_plan.py", "artifacts", str(step_seconds)]
 
 
-def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool) -> None:
-    if sandboxed:
-        sandbox.run_sandboxed(sandbox.SandboxPolicy(work_dir=folder), argv, timeout=timeout)
-    else:
-        subprocess.run(
-            argv, cwd=folder, env=_environment(), timeout=timeout, capture_output=True, check=False
-        )
+def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool) -> dict:
+    """Runs the probe; when student code ends the process, runs it again without that cell."""
+    report, skipped = {}, []
+    for _ in range(3):
+        attempt = argv + [",".join(map(str, skipped))]
+        if sandboxed:
+            sandbox.run_sandboxed(
+                sandbox.SandboxPolicy(work_dir=folder), attempt, timeout=timeout, quiet=True
+            )
+        else:
+            subprocess.run(
+                attempt,
+                cwd=folder,
+                env=_environment(),
+                timeout=timeout,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                check=False,
+            )
+        path = folder / "artifacts" / "probe.json"
+        report = json.loads(path.read_text()) if path.is_file() else {}
+        if report.get("finished") or report.get("running") is None:
+            break
+        skipped.append(report["running"])
+    return report
 
 
 def run(
@@ -74,12 +94,13 @@ def run(
     probe_timeout: int = 300,
     tests_timeout: int = 600,
     sandboxed: bool = True,
+    step_seconds: int = 120,
 ) -> Verdicts:
     verdicts = Verdicts()
     with tempfile.TemporaryDirectory(prefix="hidden-checks-") as tmp:
         probe_dir, results = Path(tmp) / "probe", Path(tmp) / "results.json"
         artifacts = probe_dir / "artifacts"
-        probe = _probe_folder(notebook, assignment, submission_dir, probe_dir)
+        probe = _probe_folder(notebook, assignment, submission_dir, probe_dir, step_seconds)
         try:
             _run_probe(probe, probe_dir, probe_timeout, sandboxed)
         except subprocess.TimeoutExpired:

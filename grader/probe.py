@@ -12,6 +12,7 @@ file and the assignment's probe_plan.py (third-party imports only) next to the s
 
 import importlib.util
 import json
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -31,17 +32,27 @@ def cells_to_run(notebook) -> list[str]:
     return sources
 
 
-def run_cells(sources: list[str]) -> tuple[dict, list[str]]:
-    from IPython.core.interactiveshell import InteractiveShell
+class StepTimeout(Exception):
+    pass
 
-    shell = InteractiveShell.instance()
-    errors = []
-    for source in sources:
-        result = shell.run_cell(source, silent=True)
-        if not result.success:
-            error = result.error_in_exec or result.error_before_exec
-            errors.append(f"{type(error).__name__}: {error}")
-    return shell.user_ns, errors
+
+def _alarm(signum, frame):
+    raise StepTimeout("took longer than the grader allows for one step")
+
+
+def _step(seconds: int, action):
+    """Run action with a wall-time limit; student code may loop forever."""
+    signal.signal(signal.SIGALRM, _alarm)
+    signal.alarm(seconds)
+    try:
+        return action()
+    finally:
+        signal.alarm(0)
+
+
+def _save(out: Path, report: dict) -> None:
+    """Written after every step, so a process killed by student code still leaves its record."""
+    (out / "probe.json").write_text(json.dumps(report, indent=1))
 
 
 def load_plan(path: str):
@@ -51,25 +62,45 @@ def load_plan(path: str):
     return plan
 
 
-def main(notebook_path: str, plan_path: str, out_dir: str) -> int:
+def main(notebook_path: str, plan_path: str, out_dir: str, step_seconds: str = "120", skip: str = "") -> int:
+    """Skip lists cells (by position) that killed an earlier attempt of this probe."""
+    from IPython.core.interactiveshell import InteractiveShell
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    report = {"cell_errors": [], "artifacts": {}}
+    seconds, skipped = int(step_seconds), {int(i) for i in skip.split(",") if i}
+    report = {"cell_errors": [], "artifacts": {}, "running": None, "finished": False}
     try:
-        notebook = nbformat.read(notebook_path, as_version=4)
-        namespace, report["cell_errors"] = run_cells(cells_to_run(notebook))
+        shell = InteractiveShell.instance()
+        for index, source in enumerate(cells_to_run(nbformat.read(notebook_path, as_version=4))):
+            if index in skipped:
+                report["cell_errors"].append(f"cell {index} was skipped: it ended the process that ran it")
+                continue
+            report["running"] = index
+            _save(out, report)
+            try:
+                result = _step(seconds, lambda source=source: shell.run_cell(source, silent=True))
+                error = None if result.success else (result.error_in_exec or result.error_before_exec)
+            except StepTimeout as timeout:
+                error = timeout
+            if error is not None:
+                report["cell_errors"].append(f"{type(error).__name__}: {error}"[:300])
+        report["running"] = None
         plan = load_plan(plan_path)
         for name, build in plan.ARTIFACTS.items():
+            report["artifacts"][name] = "running"
+            _save(out, report)
             try:
-                build(namespace, out)
+                _step(seconds, lambda build=build: build(shell.user_ns, out))
                 report["artifacts"][name] = "ok"
             except BaseException as error:  # a student's function may raise anything
                 report["artifacts"][name] = f"{type(error).__name__}: {error}"[:500]
+        report["finished"] = True
     except Exception:
         report["fatal"] = traceback.format_exc(limit=3)[-1000:]
-    (out / "probe.json").write_text(json.dumps(report, indent=1))
+    _save(out, report)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:4]))
+    sys.exit(main(*sys.argv[1:]))

@@ -196,7 +196,11 @@ class Cgroup:
 
 
 def run_sandboxed(
-    policy: SandboxPolicy, argv: list[str], timeout: float | None = None, env: dict[str, str] | None = None
+    policy: SandboxPolicy,
+    argv: list[str],
+    timeout: float | None = None,
+    env: dict[str, str] | None = None,
+    quiet: bool = False,
 ) -> subprocess.CompletedProcess:
     """Runs a command (e.g. a probe script on student code) in the sandbox, capturing text output.
 
@@ -206,7 +210,13 @@ def run_sandboxed(
     cgroup = Cgroup(policy) if policy.use_cgroup else None
     try:
         cmd = cgroup.wrap(cmd) if cgroup else cmd
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=policy.work_dir)
+        # quiet: output goes nowhere, so a student's print loop cannot fill the grader's memory
+        output = (
+            {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+            if quiet
+            else {"capture_output": True}
+        )
+        return subprocess.run(cmd, text=True, timeout=timeout, cwd=policy.work_dir, **output)
     finally:
         if cgroup:
             cgroup.remove()

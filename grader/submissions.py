@@ -21,6 +21,7 @@ class Variant:
     append: dict = field(default_factory=dict)  # grade_id -> code added at the end of the cell
     blank: tuple = ()  # grade_ids left as released (unanswered)
     untouched: bool = False  # the whole release, as downloaded
+    transform: object = None  # notebook -> notebook or bytes: edits beyond answer cells (hostile ones)
 
 
 def solution_source(source: str) -> str:
@@ -31,7 +32,7 @@ def build(source_nb: nbformat.NotebookNode, release_nb: nbformat.NotebookNode, v
     """The release notebook with answer cells as the variant writes them."""
     notebook = nbformat.from_dict(release_nb)
     if variant.untouched:
-        return notebook
+        return variant.transform(notebook) if variant.transform else notebook
     solutions = {
         c.metadata["nbgrader"]["grade_id"]: solution_source(c.source)
         for c in source_nb.cells
@@ -47,4 +48,4 @@ def build(source_nb: nbformat.NotebookNode, release_nb: nbformat.NotebookNode, v
                 raise ValueError(f"variant {variant.name}: {old!r} not found in {grade_id}")
             text = text.replace(old, new)
         cell.source = text + variant.append.get(grade_id, "")
-    return notebook
+    return variant.transform(notebook) if variant.transform else notebook

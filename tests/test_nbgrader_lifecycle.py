@@ -7,7 +7,14 @@ from grader.hidden_tests.resnets.variants import VARIANTS
 
 ASSIGNMENT = "resnets"
 # Strings that exist only in the grader's hidden checks (their code, shapes and helpers).
-HIDDEN_MARKERS = ["align_random_weights", "IDENTITY_CASES", "probe_plan", "(5, 5, 12)", "def test_", "keras_graph"]
+HIDDEN_MARKERS = [
+    "align_random_weights",
+    "IDENTITY_CASES",
+    "probe_plan",
+    "(5, 5, 12)",
+    "def test_",
+    "keras_graph",
+]
 
 
 def test_release_has_no_solutions_and_no_hidden_tests(released_course):

@@ -49,6 +49,9 @@ class HiddenChecks(NbGraderPreprocessor):
         config=True
     )
     tests_timeout = Integer(600, help="Seconds the hidden test suite may take").tag(config=True)
+    step_timeout = Integer(120, help="Seconds one answer cell or one artifact build may take").tag(
+        config=True
+    )
     sandboxed = Bool(True, help="Run the answer cells in the bubblewrap sandbox (grader.sandbox)").tag(
         config=True
     )
@@ -64,6 +67,7 @@ class HiddenChecks(NbGraderPreprocessor):
             self.probe_timeout,
             self.tests_timeout,
             self.sandboxed,
+            self.step_timeout,
         )
         for cell in nb.cells:
             if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):

@@ -6,6 +6,7 @@ the kernel, still award the credit the answers earned.  Output beyond a limit pe
 while it streams, so a print loop cannot exhaust the grader's memory.
 """
 
+from jupyter_core.utils import run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
@@ -35,6 +36,9 @@ class ResilientExecute(Execute):
             cell.outputs.append(_error("KernelDied", reason))
             self.log.warning("Kernel died in cell %s", cell_index)
             return cell
+
+    # nbclient binds the synchronous execute_cell to its own coroutine: rebind it to ours.
+    execute_cell = run_sync(async_execute_cell)
 
     def output(self, outs, msg, display_id, cell_index):
         size = len(str(msg.get("content", {})))

@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from grader import data, settings
+from grader.hidden_tests.transfer_learning import reference
+
+CELL = "fine_tuned_model_tests"
+MODEL_FILE = "flowers_mobilenetv2.keras"
+PARAMETERS = reference.MOBILENET_V2_PARAMETERS + 1280 * 5 + 5
+# Set from measurement (benchmarks/transfer_learning_autograde.py, 2-core CPU): __MEASURED__
+# Quick runs are for the course's own tests and demo; their lower bar is stated in every feedback
+# of such a run.
+THRESHOLD = 0.80
+QUICK_THRESHOLD = 0.6
+
+
+def threshold() -> float:
+    return QUICK_THRESHOLD if settings.quick_mode() else THRESHOLD
+
+
+def holdout():
+    import keras
+
+    folder = data.split_dir(data.FLOWERS, "holdout")
+    if not folder.is_dir():
+        raise RuntimeError(f"the grader-only split is missing at {folder}: run `grader prepare-data`")
+    dataset = keras.utils.image_dataset_from_directory(
+        folder, image_size=(160, 160), batch_size=64, shuffle=False, verbose=False
+    )
+    images, labels = zip(*[(x.numpy(), y.numpy()) for x, y in dataset], strict=True)
+    return np.concatenate(images), np.concatenate(labels)
+
+
+def accuracy(model) -> float:
+    images, labels = holdout()
+    return float(np.mean(np.argmax(model.predict(images, batch_size=64, verbose=0), axis=1) == labels))
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=5,
+    artifact="fine-tuned model",
+    title="your fine-tuned model recognises flowers it has never seen",
+    concept="Your fine-tuned model does not reach the accuracy bar on the grader's own photos: make sure "
+    "the model takes raw photos (its preprocessing inside), that both training phases ran to the end, "
+    f"and that the cell saving `{MODEL_FILE}` ran after them.",
+)
+def test_holdout_accuracy(submission_dir):
+    import keras
+
+    path = submission_dir / MODEL_FILE
+    assert path.is_file()
+    model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    assert model.count_params() == PARAMETERS
+    assert tuple(model.input_shape) == (None, 160, 160, 3)
+    assert accuracy(model) >= threshold()

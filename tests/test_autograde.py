@@ -1,0 +1,68 @@
+"""Parallel, isolated autograding of a whole class, hostile submissions included (the quiz: no training)."""
+
+import pytest
+
+from grader import autograde, course, submissions
+from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
+
+# score out of 29 and outcome status for every submission of the class
+EXPECTED = {
+    "solution": (29, "graded"),
+    "untouched": (0, "graded"),
+    "half_right": (24, "graded"),
+    "infinite_loop": (29, "graded"),  # the cell is interrupted after its answers were set
+    "memory_hog": (29, "graded"),  # MemoryError inside the sandbox; answers set before it
+    "kernel_killer": (26, "graded"),  # the section that killed the kernel loses its 3 points
+    "output_flood": (29, "graded"),
+    "deleted_test_cell": (25, "graded"),  # nbgrader cannot score a deleted test cell
+    "edited_test_cell": (29, "graded"),  # nbgrader restores locked cells
+    "inflated_points": (29, "graded"),  # and their metadata
+    "broken_json": (0, "refused"),
+}
+
+
+@pytest.fixture(scope="module")
+def graded_class(released_course, monkeypatch_module):
+    monkeypatch_module.setenv("CASE_STUDIES_CELL_TIMEOUT", "20")
+    source = course.read(released_course, "source", "quiz")
+    release = course.read(released_course, "release", "quiz")
+    for variant in VARIANTS + HOSTILE:
+        course.submit(released_course, "quiz", variant.name, submissions.build(source, release, variant))
+    outcomes = autograde.autograde(released_course, "quiz", workers=2, timeout=600, progress=False)
+    return released_course, {o.student: o for o in outcomes}
+
+
+@pytest.mark.slow
+def test_every_submission_gets_its_outcome(graded_class):
+    root, outcomes = graded_class
+    got = {student: (outcome.score, outcome.status) for student, outcome in outcomes.items()}
+    assert got == EXPECTED
+    assert "not a valid notebook" in outcomes["broken_json"].reason
+    gradebook = course.scores(root, "quiz")
+    assert {s: row["total"] for s, row in gradebook.items()} == {s: e[0] for s, e in EXPECTED.items()}
+
+
+@pytest.mark.slow
+def test_feedback_explains_hostile_outcomes(graded_class):
+    root, _ = graded_class
+    notebook = course.read(root, "autograded", "quiz", "kernel_killer")
+    text = "\n".join(
+        str(o.get("text", "")) + str(o.get("evalue", ""))
+        for c in notebook.cells
+        for o in c.get("outputs", [])
+    )
+    assert "kernel died" in text
+    flood = course.read(root, "autograded", "quiz", "output_flood")
+    assert sum(len(str(o)) for c in flood.cells for o in c.get("outputs", [])) < 3 * 2**20
+
+
+@pytest.mark.slow
+def test_grading_again_gives_the_same_scores(graded_class):
+    root, outcomes = graded_class
+    again = autograde.autograde(
+        root, "quiz", students=["half_right", "kernel_killer"], workers=2, progress=False
+    )
+    assert {o.student: o.score for o in again} == {
+        s: outcomes[s].score for s in ("half_right", "kernel_killer")
+    }
+    assert course.scores(root, "quiz")["solution"]["total"] == 29, "regrading others changes no other grade"

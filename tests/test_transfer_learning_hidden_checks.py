@@ -1,0 +1,66 @@
+"""The transfer learning hidden checks on realistic submissions, run exactly as autograde runs them."""
+
+import shutil
+
+import pytest
+
+from grader import course, hidden_checks, submissions
+from grader.hidden_tests.transfer_learning.variants import VARIANTS
+
+ASSIGNMENT = "transfer_learning"
+FUNCTION_CELLS = {"data_augmenter_tests", "transfer_model_tests", "fine_tune_tests"}
+# Which checks fail for each submission (identified by cell and title prefix); all others must pass.
+# The fine-tuned model's accuracy needs an executed notebook: benchmarks/transfer_learning_autograde.py.
+EXPECTED_FAILURES = {
+    "solution": set(),
+    "untouched": FUNCTION_CELLS,
+    "base_not_frozen": {
+        ("transfer_model_tests", "the base is MobileNetV2"),
+        ("transfer_model_tests", "the base runs in inference mode"),
+    },
+    "base_training_true": {("transfer_model_tests", "the base runs in inference mode")},
+    "no_preprocess": {("transfer_model_tests", "photos reach MobileNetV2")},
+    "softmax_head": {("transfer_model_tests", "the head is")},
+    "unfreeze_everything": {
+        ("fine_tune_tests", "exactly the base's layers"),
+        ("fine_tune_tests", "a fine-tuning step"),
+    },
+    "batchnorm_not_frozen": {
+        ("fine_tune_tests", "exactly the base's layers"),
+        ("fine_tune_tests", "a fine-tuning step"),
+    },
+    "copied_compile": {
+        ("fine_tune_tests", "fine_tune recompiles"),
+        ("fine_tune_tests", "the fine-tuning loss"),
+    },
+}
+
+
+def test_every_variant_has_expectations():
+    assert {variant.name for variant in VARIANTS} == set(EXPECTED_FAILURES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_hidden_verdicts(variant, released_course, tmp_path):
+    notebook = submissions.build(
+        course.read(released_course, "source", ASSIGNMENT),
+        course.read(released_course, "release", ASSIGNMENT),
+        variant,
+    )
+    submission = tmp_path / ASSIGNMENT
+    shutil.copytree(released_course / "release" / ASSIGNMENT, submission)
+    verdicts = hidden_checks.run(notebook, ASSIGNMENT, submission)
+    expected = EXPECTED_FAILURES[variant.name]
+    judged = {
+        (cell, check.title): check.passed for cell, checks in verdicts.cells.items() for check in checks
+    }
+    assert {cell for cell, _ in judged} >= FUNCTION_CELLS | {"fine_tuned_model_tests"}
+    for (cell, title), passed in judged.items():
+        if cell == "fine_tuned_model_tests":
+            assert not passed, "no model was trained, so the accuracy check cannot pass"
+            continue
+        should_fail = cell in expected or any(
+            isinstance(item, tuple) and item[0] == cell and title.startswith(item[1]) for item in expected
+        )
+        assert passed != should_fail, f"{variant.name}: {cell} / {title} passed={passed}"
