@@ -26,6 +26,9 @@ c.CourseDirectory.db_url = os.environ.get("CASE_STUDIES_GRADEBOOK", default_grad
 # Trained models written by the notebooks are outputs, never course files to release.
 c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.keras"]
 
+# nbgrader's exchange (release_feedback): beside the course unless CASE_STUDIES_EXCHANGE says otherwise.
+c.Exchange.root = os.environ.get("CASE_STUDIES_EXCHANGE", str(Path(__file__).resolve().parent / "exchange"))
+
 # Kernels see the prepared student data and the weights cache, never the grader-only splits.
 os.environ.update(settings.kernel_environment())
 

@@ -1,9 +1,24 @@
-"""`grader`: the course's command line for instructors and TAs."""
+"""`grader`: the course's lifecycle for instructors and TAs, on nbgrader's own folders and gradebook.
+
+grader prepare-data                      verify and split the datasets, fill the weights cache
+grader release resnets                   build the student version (nbgrader generate_assignment)
+grader collect resnets --from dl.zip     submissions from a folder tree or an LMS zip download
+grader autograde resnets                 parallel, sandboxed autograde of every submission
+grader feedback resnets --release        feedback HTML, released through nbgrader's exchange
+grader export --csv grades.csv           every grade, with each submission's outcome
+grader report                            HTML class report: scores, checks, failures, timing
+grader demo                              all of the above on a simulated class
+"""
 
 import argparse
 import sys
+from pathlib import Path
 
-from grader import data
+from grader import course, data, sandbox
+
+
+def _root(args) -> Path:
+    return Path(args.course).resolve() if args.course else course.COURSE
 
 
 def _prepare_data(args) -> int:
@@ -22,52 +37,101 @@ def _check_notebooks(args) -> int:
     return 1 if problems else 0
 
 
+def _release(args) -> int:
+    root = _root(args)
+    course.nbgrader(root, "generate_assignment", args.assignment, "--force")
+    print(f"released: {root / 'release' / args.assignment}")
+    return 0
+
+
+def _collect(args) -> int:
+    from grader import collect
+
+    result = collect.collect(_root(args), args.assignment, Path(args.source))
+    print(f"collected {len(result.collected)} submissions of {args.assignment}")
+    for line in result.skipped:
+        print(f"skipped {line}")
+    return 0 if result.collected else 1
+
+
+def _autograde(args) -> int:
+    from grader import autograde
+
+    outcomes = autograde.autograde(
+        _root(args), args.assignment, args.students or None, args.workers, args.timeout, progress=True
+    )
+    for outcome in outcomes:
+        note = f"  ({outcome.reason})" if outcome.reason else ""
+        print(f"{outcome.student:<24} {outcome.status:<10} {outcome.score:g}/{outcome.max_score:g}{note}")
+    return 0
+
+
+def _feedback(args) -> int:
+    root = _root(args)
+    course.nbgrader(root, "generate_feedback", args.assignment, "--force")
+    print(f"feedback: {root / 'feedback'}")
+    if args.release:
+        course.nbgrader(root, "release_feedback", args.assignment)
+        print("released through nbgrader's exchange")
+    return 0
+
+
+def _report(args) -> int:
+    from grader import report
+
+    root = _root(args)
+    print(report.build_report(root, args.assignments or course.assignments(root)))
+    return 0
+
+
+def _export(args) -> int:
+    from grader import report
+
+    print(report.export_csv(_root(args), Path(args.csv)))
+    return 0
+
+
 def _demo(args) -> int:
     from grader import demo
 
     return demo.main(args.assignments or None)
 
 
-def _report(args) -> int:
-    from pathlib import Path
-
-    from grader import course, report
-
-    root = Path(args.course) if args.course else course.COURSE
-    print(report.build_report(root, args.assignments or course.assignments(root)))
-    return 0
-
-
-def _export(args) -> int:
-    from pathlib import Path
-
-    from grader import course, report
-
-    root = Path(args.course) if args.course else course.COURSE
-    print(report.export_csv(root, Path(args.csv)))
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="grader", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser(
-        "prepare-data", help="verify and split the datasets, fill the weights cache"
-    ).set_defaults(run=_prepare_data)
-    commands.add_parser("check-notebooks", help="source notebooks carry no outputs").set_defaults(
-        run=_check_notebooks
+    parser = argparse.ArgumentParser(
+        prog="grader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    demo = commands.add_parser("demo", help="release, grade a demo class and print the grades")
-    demo.add_argument("assignments", nargs="*", help="default: every assignment")
-    demo.set_defaults(run=_demo)
-    report = commands.add_parser("report", help="class report: reports/index.html in the course folder")
-    report.add_argument("assignments", nargs="*", help="default: every assignment")
-    report.add_argument("--course", help="nbgrader course folder (default: assignments/)")
-    report.set_defaults(run=_report)
-    export = commands.add_parser("export", help="every grade as CSV: student x assignment, parts, status")
-    export.add_argument("--csv", required=True, help="where to write the CSV")
-    export.add_argument("--course", help="nbgrader course folder (default: assignments/)")
-    export.set_defaults(run=_export)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name, run, help_text):
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--course", help="nbgrader course folder (default: the repository's assignments/)")
+        sub.set_defaults(run=run)
+        return sub
+
+    command("prepare-data", _prepare_data, "verify and split the datasets, fill the weights cache")
+    command("check-notebooks", _check_notebooks, "source notebooks carry no outputs")
+    command("release", _release, "build the student version of an assignment").add_argument("assignment")
+    collect = command("collect", _collect, "copy submissions into submitted/ from a folder or LMS zip")
+    collect.add_argument("assignment")
+    collect.add_argument("--from", dest="source", required=True, help="folder or zip: <student>/<file>.ipynb")
+    grade = command("autograde", _autograde, "grade submissions in parallel, each in its own sandbox")
+    grade.add_argument("assignment")
+    grade.add_argument("students", nargs="*", help="default: every submission")
+    grade.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    grade.add_argument("--timeout", type=float, default=3600, help="seconds per submission (default 3600)")
+    feedback = command("feedback", _feedback, "generate feedback HTML (and release it with --release)")
+    feedback.add_argument("assignment")
+    feedback.add_argument("--release", action="store_true", help="also run nbgrader release_feedback")
+    command("report", _report, "class report: reports/index.html in the course folder").add_argument(
+        "assignments", nargs="*", help="default: every assignment"
+    )
+    command("export", _export, "every grade as CSV: student x assignment, parts, outcome").add_argument(
+        "--csv", required=True, help="where to write the CSV"
+    )
+    command("demo", _demo, "release, grade a simulated class, feedback and report").add_argument(
+        "assignments", nargs="*", help="default: every assignment"
+    )
     return parser
 
 
@@ -75,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except data.DataError as error:
+    except (data.DataError, course.CourseError, sandbox.SandboxError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

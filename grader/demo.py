@@ -1,14 +1,19 @@
-"""`grader demo`: prepare data, release the assignments, grade a small class, print the grades."""
+"""`grader demo`: prepare data, release every assignment, grade a simulated class, report.
+
+The class: for each lab the solution, the untouched release and realistic mistakes; for the quiz
+also the hostile submissions (a quiz trains nothing, so they cost seconds, not minutes).
+"""
 
 import importlib
 import time
 from pathlib import Path
 
-from grader import course, data, settings, submissions, weights
+from grader import autograde, course, data, report, settings, submissions, weights
 
 
 def class_variants(assignment: str) -> list:
-    return importlib.import_module(f"grader.hidden_tests.{assignment}.variants").VARIANTS
+    module = importlib.import_module(f"grader.hidden_tests.{assignment}.variants")
+    return module.VARIANTS + getattr(module, "HOSTILE", [])
 
 
 def prepare_all() -> None:
@@ -22,24 +27,35 @@ def grade_class(root: Path, assignment: str) -> None:
     course.nbgrader(root, "generate_assignment", assignment, "--force")
     source = course.read(root, "source", assignment)
     release = course.read(root, "release", assignment)
-    for variant in class_variants(assignment):
+    variants = class_variants(assignment)
+    for variant in variants:
         course.submit(root, assignment, variant.name, submissions.build(source, release, variant))
     started = time.monotonic()
-    course.nbgrader(root, "autograde", assignment, "--force")
-    elapsed = time.monotonic() - started
-    print(f"{assignment}: autograded {len(class_variants(assignment))} submissions in {elapsed:.0f} s")
+    autograde.autograde(root, assignment, [v.name for v in variants])
+    print(f"{assignment}: graded {len(variants)} submissions in {time.monotonic() - started:.0f} s")
     course.nbgrader(root, "generate_feedback", assignment, "--force")
 
 
 def grade_table(root: Path, assignment: str) -> str:
     maxima = course.max_scores(root, assignment)
     rows = course.scores(root, assignment)
+    outcomes = {o.student: o for o in autograde.load_outcomes(root, assignment)}
     parts = list(maxima)
     width = max(len(s) for s in rows) + 2
-    lines = [f"{'student':<{width}}" + "".join(f"{p.removesuffix('_tests'):>22}" for p in parts)]
-    lines.append(f"{'(out of)':<{width}}" + "".join(f"{maxima[p]:>22g}" for p in parts))
+    lines = [
+        f"{'student':<{width}}" + "".join(f"{p.removesuffix('_tests')[:16]:>17}" for p in parts) + "  outcome"
+    ]
+    lines.append(f"{'(out of)':<{width}}" + "".join(f"{maxima[p]:>17g}" for p in parts))
     for student in sorted(rows):
-        lines.append(f"{student:<{width}}" + "".join(f"{rows[student].get(p, 0):>22g}" for p in parts))
+        outcome = outcomes.get(student)
+        status = (
+            f"  {outcome.status}" + (f": {outcome.reason}" if outcome and outcome.reason else "")
+            if outcome
+            else ""
+        )
+        lines.append(
+            f"{student:<{width}}" + "".join(f"{rows[student].get(p, 0):>17g}" for p in parts) + status
+        )
     return "\n".join(lines)
 
 
@@ -47,8 +63,11 @@ def main(assignments: list[str] | None = None, root: Path = course.COURSE) -> in
     prepare_all()
     if settings.quick_mode():
         print("QUICK mode (CASE_STUDIES_QUICK=1): short training and a lower accuracy bar; not real grades.")
-    for assignment in assignments or [a for a in course.assignments(root) if a in ("resnets",)]:
+    chosen = assignments or course.assignments(root)
+    for assignment in chosen:
         grade_class(root, assignment)
-        print(f"\n{assignment}\n" + grade_table(root, assignment))
-        print(f"feedback: {root / 'feedback'}")
+        print(f"\n{assignment}\n" + grade_table(root, assignment) + "\n")
+    print(f"feedback: {root / 'feedback'}")
+    print(f"report:   {report.build_report(root, chosen)}")
+    print(f"grades:   {report.export_csv(root, root / 'reports' / 'grades.csv')}")
     return 0
