@@ -99,3 +99,15 @@ def record_zero(course: Path, assignment: str, student: str) -> None:
             for grade in notebook.grades:
                 grade.auto_score, grade.manual_score = 0.0, None
         gradebook.db.commit()
+
+
+def private_copy(dest: Path, assignments_to_release: list[str] | None = None) -> Path:
+    """A fresh course folder at dest (sources and config), with assignments released."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(
+        COURSE / "source", dest / "source", ignore=shutil.ignore_patterns("*.keras", "__pycache__")
+    )
+    shutil.copy(COURSE / "nbgrader_config.py", dest)
+    for assignment in assignments_to_release or assignments(dest):
+        nbgrader(dest, "generate_assignment", assignment, "--force")
+    return dest

@@ -37,16 +37,9 @@ def prepared_data(mirror):
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory, prepared_data):
     """A private copy of the nbgrader course with every assignment released."""
-    import shutil
-
     from grader import course
 
-    root = tmp_path_factory.mktemp("course")
-    shutil.copytree(course.COURSE / "source", root / "source", ignore=shutil.ignore_patterns("*.keras"))
-    shutil.copy(course.COURSE / "nbgrader_config.py", root)
-    for assignment in course.assignments(root):
-        course.nbgrader(root, "generate_assignment", assignment, "--force")
-    return root
+    return course.private_copy(tmp_path_factory.mktemp("course"))
 
 
 @pytest.fixture(scope="module")

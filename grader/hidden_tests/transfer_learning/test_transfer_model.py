@@ -107,19 +107,15 @@ def test_head(artifacts, probe_report):
 )
 def test_augmentation(artifacts, probe_report):
     default = _model(artifacts, probe_report)
+    operations = {operation.name: operation for operation in default.operations}
     upstream = reference.ancestors(default, reference.find_base(default).name)
-    kinds = {
-        type(leaf).__name__
-        for name in upstream
-        if isinstance(default.get_layer(name), keras.layers.Layer)
-        for leaf in reference.leaves(default.get_layer(name))
-    }
+    kinds = {type(leaf).__name__ for name in upstream for leaf in reference.leaves(operations[name])}
     assert {"RandomFlip", "RandomRotation"} <= kinds
     custom = _model(artifacts, probe_report, "custom")
     inputs = keras_graph.graph(custom)
     assert probe_plan.GRADER_AUGMENTATION in reference.ancestors(custom, reference.find_base(custom).name)
     assert all(
-        type(custom.get_layer(name)).__name__ == "InputLayer"
+        isinstance(custom.get_layer(name), keras.layers.InputLayer)
         for name in inputs[probe_plan.GRADER_AUGMENTATION]
     )
     assert not any(isinstance(leaf, keras.layers.RandomFlip) for leaf in reference.leaves(custom))
