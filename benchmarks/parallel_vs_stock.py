@@ -82,10 +82,8 @@ def main() -> None:
     print(f"class: {count} submissions ({names}), quick training")
     print(f"scores agree: {len(stock_scores)} of {len(stock_scores)}")
     print(f"stock nbgrader autograde: {stock_seconds:6.0f} s, {per_hour['stock']:6.1f} submissions/hour")
-    print(
-        print(
-            f"grader, {workers} workers, sandboxed: {grader_seconds:6.0f} s, {per_hour['grader']:6.1f} per hour"
-        )
+    rate = per_hour["grader"]
+    print(f"grader, {workers} workers, sandboxed: {grader_seconds:6.0f} s, {rate:6.1f} submissions/hour")
     )
     print(f"speed-up: {stock_seconds / grader_seconds:.2f}x (target >= 1.5x)")
     print(f"sandbox overhead per quiz submission, 1 worker: median {overhead:+.2f} s")
