@@ -84,7 +84,6 @@ def main() -> None:
     print(f"stock nbgrader autograde: {stock_seconds:6.0f} s, {per_hour['stock']:6.1f} submissions/hour")
     rate = per_hour["grader"]
     print(f"grader, {workers} workers, sandboxed: {grader_seconds:6.0f} s, {rate:6.1f} submissions/hour")
-    )
     print(f"speed-up: {stock_seconds / grader_seconds:.2f}x (target >= 1.5x)")
     print(f"sandbox overhead per quiz submission, 1 worker: median {overhead:+.2f} s")
     print(f"  ({bare_median:.1f} s without the sandbox, {boxed_median:.1f} s with it)")
