@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader import autograde, course, submissions
+from grader import autograde, course, settings, submissions
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
 # score out of 29 and outcome status for every submission of the class
@@ -18,6 +18,7 @@ EXPECTED = {
     "edited_test_cell": (29, "graded"),  # nbgrader restores locked cells
     "inflated_points": (29, "graded"),  # and their metadata
     "broken_json": (0, "refused"),
+    "answer_thief": (0, "graded"),  # the sandbox hides the answer key from kernel and probe alike
 }
 
 
@@ -38,6 +39,7 @@ def test_every_submission_gets_its_outcome(graded_class):
     got = {student: (outcome.score, outcome.status) for student, outcome in outcomes.items()}
     assert got == EXPECTED
     assert "not a valid notebook" in outcomes["broken_json"].reason
+    assert not (settings.REPO / "STOLEN_BY_STUDENT").exists(), "student code wrote outside its folder"
     gradebook = course.scores(root, "quiz")
     assert {s: row["total"] for s, row in gradebook.items()} == {s: e[0] for s, e in EXPECTED.items()}
 

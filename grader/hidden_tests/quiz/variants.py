@@ -1,6 +1,7 @@
 """Quiz submissions: the key, a blank release, a half-right student, and the hostile set."""
 
-from grader import hostile
+from grader import hostile, settings
+from grader.hidden_tests.quiz import answer_key
 from grader.submissions import Variant
 
 VARIANTS = [
@@ -17,3 +18,27 @@ VARIANTS = [
     ),
 ]
 HOSTILE = hostile.variants("classic_networks_answers", "practice_answers")
+
+# Reads the grader's answer key from disk and leaves a file outside its folder, if it can.
+THIEF_CODE = f"""
+try:
+    stolen = {{}}
+    exec(open({str(answer_key.__file__)!r}).read(), stolen)
+    for entry in stolen["KEY"]:
+        globals()[entry.question] = entry.answer
+    open({str(settings.REPO / "STOLEN_BY_STUDENT")!r}, "w").write("escaped the sandbox")
+except Exception as error:
+    print("could not steal:", error)
+"""
+
+
+def _steal(notebook):
+    """The release with every answer left blank and the thief's code as the last answer cell."""
+    answers = [c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("solution")]
+    answers[-1].source = THIEF_CODE
+    return notebook
+
+
+HOSTILE.append(
+    Variant("answer_thief", "reads the hidden answer key from disk", untouched=True, transform=_steal)
+)

@@ -1,0 +1,33 @@
+import zipfile
+
+import nbformat
+from nbformat.v4 import new_notebook
+
+from grader import collect, course
+
+
+def test_collects_lms_zip_and_folders_and_reports_the_rest(tmp_path):
+    root = tmp_path / "course"
+    (root / "source" / "quiz").mkdir(parents=True)
+    nbformat.write(new_notebook(), root / "source" / "quiz" / "Case_Studies_Quiz.ipynb")
+    download = tmp_path / "download.zip"
+    notebook = nbformat.writes(new_notebook())
+    with zipfile.ZipFile(download, "w") as packed:
+        packed.writestr("ada_12345_1_Case_Studies_Quiz.ipynb", notebook)  # Canvas style
+        packed.writestr("grace/Case_Studies_Quiz.ipynb", notebook)  # one folder per student
+        packed.writestr("grace/copy_of_quiz.ipynb", notebook)  # a second file: reported, not used
+        packed.writestr("Case Studies Quiz.ipynb", notebook)  # no student id
+    result = collect.collect(root, "quiz", download)
+    assert sorted(result.collected) == ["ada", "grace"]
+    assert len(result.skipped) == 2
+    for student in ("ada", "grace"):
+        folder = root / "submitted" / student / "quiz"
+        assert (folder / "Case_Studies_Quiz.ipynb").is_file() and (folder / "timestamp.txt").is_file()
+    assert course.notebook_name(root, "quiz") == "Case_Studies_Quiz.ipynb"
+
+
+def test_cli_reports_missing_source(tmp_path, capsys):
+    from grader import cli
+
+    code = cli.main(["collect", "quiz", "--from", str(tmp_path / "nothing"), "--course", str(tmp_path)])
+    assert code == 2 and "neither a folder nor a zip" in capsys.readouterr().err
