@@ -1,0 +1,350 @@
+"""The ungraded lecture notebooks: they run top to bottom, and every number their prose states is computed.
+
+The slow test executes each notebook in the venv's python3 kernel, reads back its ``FACTS`` dict and checks
+(1) every number tagged in the markdown against what the code computed, at the precision it is written
+with, and (2) the formula-type figures against values derived by hand here, independently of the notebook.
+Run with ``pytest -m slow tests/test_lecture_notebooks.py``; each notebook's wall time is printed.
+"""
+
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from notebook_runner import (  # noqa: E402
+    NOTEBOOK_DIR,
+    lecture_env,
+    mismatches,
+    parse_number,
+    run_notebook,
+    stated_facts,
+)
+
+NOTEBOOKS = [
+    "01_classic_networks",
+    "02_residual_networks",
+    "03_one_by_one_convolutions",
+    "04_inception",
+    "05_mobilenet",
+    "06_efficientnet",
+    "07_transfer_learning_and_augmentation",
+    "08_state_of_computer_vision",
+]
+KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
+TIME_LIMIT = float(os.environ.get("LECTURE_NOTEBOOK_TIME_LIMIT", "300"))  # generous: catches blow-ups only
+
+
+def conv(k, c_in, filters, bias=True):
+    return k * k * c_in * filters + (filters if bias else 0)
+
+
+def dense(n_in, n_out):
+    return n_in * n_out + n_out
+
+
+def count_photos(*parts):
+    return sum(1 for path in Path(lecture_env()["CASE_STUDIES_DATA"], *parts).rglob("*") if path.is_file())
+
+
+# ---- hand-derived values, independent of the notebooks -------------------------------------------------
+
+LENET_KERAS = conv(5, 1, 6) + conv(5, 6, 16) + dense(400, 120) + dense(120, 84) + dense(84, 10)
+C3_CONNECTIONS = 6 * 3 + 6 * 4 + 3 * 4 + 1 * 6  # LeCun et al. 1998, Table I
+LENET_1998 = (
+    conv(5, 1, 6) + 6 * 2 + (C3_CONNECTIONS * 25 + 16) + 16 * 2 + conv(5, 16, 120) + dense(120, 84) + 84 * 10
+)
+ALEXNET_FC = dense(6 * 6 * 256, 4096) + dense(4096, 4096) + dense(4096, 1000)
+ALEXNET_CONVS = conv(11, 3, 96) + conv(5, 96, 256) + conv(3, 256, 384) + conv(3, 384, 384) + conv(3, 384, 256)
+ALEXNET_GROUPED_CONVS = (
+    conv(11, 3, 96) + conv(5, 48, 256) + conv(3, 256, 384) + conv(3, 192, 384) + conv(3, 192, 256)
+)
+VGG_CONVS = [(3, 64), (64, 64), (64, 128), (128, 128), (128, 256), (256, 256), (256, 256)]
+VGG_CONVS += [(256, 512)] + [(512, 512)] * 5
+VGG16 = (
+    sum(conv(3, a, b) for a, b in VGG_CONVS)
+    + dense(7 * 7 * 512, 4096)
+    + dense(4096, 4096)
+    + dense(4096, 1000)
+)
+
+RESNET_34 = (
+    conv(3, 3, 16, bias=False) + 4 * 16 + 16 * (2 * conv(3, 16, 16, bias=False) + 2 * 4 * 16) + dense(16, 10)
+)
+
+INCEPTION_3A_PARAMS = (
+    conv(1, 192, 64)
+    + conv(1, 192, 96)
+    + conv(3, 96, 128)
+    + conv(1, 192, 16)
+    + conv(5, 16, 32)
+    + conv(1, 192, 32)
+)
+INCEPTION_3A_MULTS = 28 * 28 * (192 * 64 + 192 * 96 + 9 * 96 * 128 + 192 * 16 + 25 * 16 * 32 + 192 * 32)
+
+MOBILENET_V2_BLOCK = (
+    24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24
+)  # conv/BN/depthwise/BN/conv/BN
+
+EXPECTED = {
+    "01_classic_networks": {
+        "lenet_keras_params": LENET_KERAS,
+        "lenet_C5_params": dense(400, 120),
+        "lenet_c3_connections": C3_CONNECTIONS,
+        "lenet_1998_params": LENET_1998,
+        "alexnet_single_params": ALEXNET_CONVS + ALEXNET_FC,
+        "alexnet_grouped_params": ALEXNET_GROUPED_CONVS + ALEXNET_FC,
+        "alexnet_fc_params": ALEXNET_FC,
+        "vgg16_params": VGG16,
+        "vgg16_keras_applications_params": VGG16,
+        "vgg16_fc1_params": dense(7 * 7 * 512, 4096),
+        "vgg16_shrink_factor": 32,
+        "vgg16_last_channels": 512,
+        "LeNet-5_height_never_grows": True,
+        "AlexNet_height_never_grows": True,
+        "VGG-16_height_never_grows": True,
+        "LeNet-5_channel_drops": 0,
+        "AlexNet_channel_drops": 1,  # conv5: 384 -> 256
+        "VGG-16_channel_drops": 0,
+    },
+    "02_residual_networks": {
+        "depths": [4, 10, 18, 34],
+        "deepest_plain_params": RESNET_34,
+        "deepest_residual_params": RESNET_34,
+        "zeroed_residual_max_difference": 0.0,
+    },
+    "03_one_by_one_convolutions": {
+        **{f"first_row_{i}": 2 * v for i, v in enumerate([1, 2, 3, 6, 5, 8])},
+        "one_channel_is_scaling": True,
+        "shrink_output_channels": 32,
+        "shrink_params": 192 * 32 + 32,
+        "shrink_multiplications": 28 * 28 * 32 * 192,
+        "same_3x3_multiplications": 28 * 28 * 32 * 9 * 192,
+        "ratio_3x3_to_1x1": 9.0,
+        "single_filter_params_64x64x16": 17,
+    },
+    "04_inception": {
+        "naive_multiplications": 120_422_400,
+        "naive_params": conv(5, 192, 32),
+        "squeeze_multiplications": 28 * 28 * 16 * 192,
+        "expand_multiplications": 28 * 28 * 32 * 5 * 5 * 16,
+        "bottleneck_multiplications": 12_443_648,
+        "bottleneck_params": conv(1, 192, 16) + conv(5, 16, 32),
+        "saving_factor": 120_422_400 / 12_443_648,
+        "module_output_channels": 64 + 128 + 32 + 32,
+        "module_params": INCEPTION_3A_PARAMS,
+        "module_multiplications": INCEPTION_3A_MULTS,
+        "unreduced_branches_multiplications": 28 * 28 * (9 * 192 * 128 + 25 * 192 * 32),
+    },
+    "05_mobilenet": {
+        "normal_cost": 2160,
+        "depthwise_cost": 432,
+        "pointwise_cost": 240,
+        "separable_cost": 672,
+        "cost_ratio": 672 / 2160,
+        "formula_ratio": 1 / 5 + 1 / 9,
+        "first_layer_normal_mults": 56 * 56 * 128 * 9 * 128,
+        "first_layer_mult_ratio": 1 / 128 + 1 / 9,
+        "block_expanded_channels": 144,
+        "block_output_channels": 24,
+        "block_params": MOBILENET_V2_BLOCK,
+        "keras_block_2_params": MOBILENET_V2_BLOCK,
+        "v2_bottlenecks": 17,
+        "v1_separable_layers": 13,
+        "question_depthwise_in_channels": 32,
+        "question_depthwise_out_channels": 32,
+    },
+    "06_efficientnet": {
+        "cost_per_phi_step": 1.2 * 1.1**2 * 1.15**2,
+        "b0_blocks": 16,
+        "b7_blocks": sum(math.ceil(3.1 * r) for r in [1, 2, 2, 3, 3, 4, 1]),
+    },
+    "07_transfer_learning_and_augmentation": {
+        "base_trainable_frozen": 0,
+        "model_trainable_frozen": dense(1280, 5),
+        "model_non_trainable_frozen": 2_257_984,  # MobileNetV2(alpha=1.0, include_top=False), Keras docs
+        "head_train_photos": 5 * 64,
+        "credited_photos": 5,
+        "augmentation_is_identity_at_inference": True,
+    },
+    "08_state_of_computer_vision": {
+        "models": 3,
+    },
+}
+
+
+def same(expected, computed):
+    if isinstance(expected, bool) or isinstance(expected, list):
+        return computed == expected
+    return math.isclose(computed, expected, rel_tol=1e-9, abs_tol=1e-9)
+
+
+# ---- checks of measured results that the prose describes in words ---------------------------------------
+
+
+def check_02(facts):
+    assert facts["train_photos"] == count_photos("signs", "train")
+    plain, residual = facts["plain_errors"], facts["residual_errors"]
+    assert len(plain) == len(residual) == 4
+    assert all(0 <= e <= 1 for e in plain + residual)
+    # the verdict the notebook prints must follow from its numbers by the rule its markdown states
+    assert facts["plain_gets_worse"] == (plain[-1] > min(plain) + 0.05)
+    assert facts["residual_gets_worse"] == (residual[-1] > min(residual) + 0.05)
+    assert facts["agrees_with_lecture"] == (facts["plain_gets_worse"] and not facts["residual_gets_worse"])
+    assert math.isclose(facts["deepest_gap"], plain[-1] - residual[-1], abs_tol=1e-9)
+    # stated in words: a zeroed plain block loses its input; the residual block fits the identity better
+    assert facts["zeroed_plain_max_difference"] > 0.5
+    assert facts["identity_residual_final_mse"] < facts["identity_plain_final_mse"]
+    assert facts["identity_residual_weight_size"] < facts["identity_plain_weight_size"]
+
+
+def check_04(facts):
+    assert facts["naive_seconds"] > 0 and facts["bottleneck_seconds"] > 0
+
+
+def check_05(facts):
+    assert facts["separable_layer_max_error"] < 1e-5
+    for row in facts["realistic_layers"]:
+        size, channels = map(int, row["layer"].split("x")[1:])
+        assert row["normal_mults"] == size * size * channels * 9 * channels
+        assert row["separable_mults"] == size * size * channels * (9 + channels)
+        assert row["normal_s"] > 0 and row["separable_s"] > 0
+
+
+def check_06(facts):
+    published = {"B0": (5.3e6, 0.39e9), "B7": (66e6, 37e9)}  # Tan and Le 2019, Table 2
+    for name, (params, madds) in published.items():
+        row = facts["measured"][name]
+        assert abs(row["params"] / params - 1) < 0.05, name
+        assert abs(row["multiply_adds"] / madds - 1) < 0.05, name
+    resolutions = [row["resolution"] for row in facts["measured"].values()]
+    assert resolutions == [224, 240, 260, 300, 380, 456, 528, 600]
+
+
+def check_07(facts):
+    assert facts["base_trainable"] + facts["base_non_trainable"] == 2_257_984
+    assert 0.5 < facts["head_val_accuracy"] <= 1  # "classifies most of the held-out photos correctly"
+
+
+def check_08(facts):
+    assert facts["test_photos"] == count_photos("signs", "test")
+    passes = {name: row["passes"] for name, row in facts["strategies"].items()}
+    assert sorted(passes.values()) == [1, 3, 10, 30]
+    assert all(0 <= row["accuracy"] <= 1 for row in facts["strategies"].values())
+    assert all(row["seconds"] > 0 for row in facts["strategies"].values())
+    assert len(facts["single_model_accuracies"]) == 3
+
+
+EXTRA_CHECKS = {
+    "02_residual_networks": check_02,
+    "04_inception": check_04,
+    "05_mobilenet": check_05,
+    "06_efficientnet": check_06,
+    "07_transfer_learning_and_augmentation": check_07,
+    "08_state_of_computer_vision": check_08,
+}
+
+
+# ---- fast tests ------------------------------------------------------------------------------------------
+
+
+def test_the_eight_notebooks_are_there():
+    assert sorted(path.stem for path in NOTEBOOK_DIR.glob("*.ipynb")) == NOTEBOOKS
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_is_clean_and_tagged(name):
+    nb = nbformat.read(NOTEBOOK_DIR / f"{name}.ipynb", as_version=4)
+    nbformat.validate(nb)
+    assert nb.nbformat == 4
+    assert dict(nb.metadata["kernelspec"]) == KERNELSPEC
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None, f"{name}: outputs not stripped"
+    stated = stated_facts(nb)
+    assert stated, f"{name}: no tagged numbers in its markdown"
+    assert any("FACTS = {}" in cell.source for cell in nb.cells if cell.cell_type == "code")
+
+
+@pytest.mark.parametrize(
+    ("text", "scale", "value", "tolerance"),
+    [
+        ("61,706", "", 61706, 0.5),
+        ("62.4", "million", 62.4e6, 0.05e6),
+        ("0.31", "", 0.31, 0.005),
+        ("94", "%", 0.94, 0.005),
+        ("37.7", "billion", 37.7e9, 0.05e9),
+    ],
+)
+def test_parse_number(text, scale, value, tolerance):
+    parsed_value, parsed_tolerance = parse_number(text, scale)
+    assert math.isclose(parsed_value, value) and math.isclose(parsed_tolerance, tolerance)
+
+
+def fake_notebook(markdown):
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+    return nb
+
+
+def test_checker_accepts_correct_and_rejects_wrong_prose():
+    facts = {"params": 62_378_344, "share": 0.9399, "exact": 2160}
+    good = fake_notebook(
+        "AlexNet has 62.4 million<!-- fact:params -->, i.e. 62,378,344<!-- fact:params -->; "
+        "the FC layers hold 94%<!-- fact:share -->; cost 2160<!-- fact:exact -->."
+    )
+    assert mismatches(stated_facts(good), facts) == []
+    for wrong in (
+        "62.3 million<!-- fact:params -->",  # the lecture's truncated figure is not the rounded count
+        "62,378,345<!-- fact:params -->",
+        "93%<!-- fact:share -->",
+        "2,161<!-- fact:exact -->",
+        "5<!-- fact:not_computed -->",
+    ):
+        assert len(mismatches(stated_facts(fake_notebook(wrong)), facts)) == 1, wrong
+    with pytest.raises(ValueError):
+        stated_facts(fake_notebook("a tag with no number <!-- fact:params -->"))
+
+
+def test_environment_defaults_come_from_the_repository(monkeypatch):
+    monkeypatch.delenv("CASE_STUDIES_DATA", raising=False)
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    env = lecture_env()
+    repo = Path(__file__).resolve().parents[1]
+    assert env["CASE_STUDIES_DATA"] == str(repo / "data" / "prepared" / "students")
+    assert env["KERAS_HOME"] == str(repo / "data" / "prepared" / "students" / "keras")
+
+
+# ---- slow test: execute and compare ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_notebook_runs_and_states_what_it_computes(name, capsys, record_property):
+    run = run_notebook(NOTEBOOK_DIR / f"{name}.ipynb")
+    record_property("wall_seconds", round(run.seconds, 1))
+    with capsys.disabled():
+        print(f"\n[lecture notebook] {name}: {run.seconds:.1f} s")
+    timings = os.environ.get("LECTURE_NOTEBOOK_TIMINGS")
+    if timings:  # optional: append one JSON line per notebook to this file
+        with open(timings, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"notebook": name, "seconds": round(run.seconds, 1)}) + "\n")
+
+    assert Path(run.kernel_prefix).resolve() == Path(sys.prefix).resolve(), (
+        "notebook ran in another environment"
+    )
+    problems = mismatches(stated_facts(run.notebook), run.facts)
+    assert not problems, "prose and code disagree:\n" + "\n".join(problems)
+    wrong = {
+        key: (expected, run.facts.get(key))
+        for key, expected in EXPECTED[name].items()
+        if key not in run.facts or not same(expected, run.facts[key])
+    }
+    assert not wrong, f"computed figures differ from hand-derived ones (expected, computed): {wrong}"
+    if name in EXTRA_CHECKS:
+        EXTRA_CHECKS[name](run.facts)
+    assert run.seconds < TIME_LIMIT, f"{name} took {run.seconds:.0f} s"
