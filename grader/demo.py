@@ -10,10 +10,13 @@ from pathlib import Path
 
 from grader import autograde, course, data, report, settings, submissions, weights
 
+# Wrong submissions the tests cover but the demo skips, to keep `make demo` within its 15 minutes.
+LEFT_OUT_OF_DEMO = {"softmax_head", "batchnorm_not_frozen", "copied_compile"}
+
 
 def class_variants(assignment: str) -> list:
     module = importlib.import_module(f"grader.hidden_tests.{assignment}.variants")
-    return module.VARIANTS + getattr(module, "HOSTILE", [])
+    return [v for v in module.VARIANTS + getattr(module, "HOSTILE", []) if v.name not in LEFT_OUT_OF_DEMO]
 
 
 def prepare_all() -> None:

@@ -30,6 +30,7 @@ def graded_class(released_course, monkeypatch_module):
     for variant in VARIANTS + HOSTILE:
         course.submit(released_course, "quiz", variant.name, submissions.build(source, release, variant))
     outcomes = autograde.autograde(released_course, "quiz", workers=2, timeout=600, progress=False)
+    course.nbgrader(released_course, "generate_feedback", "quiz", "--force")
     return released_course, {o.student: o for o in outcomes}
 
 
@@ -68,3 +69,13 @@ def test_grading_again_gives_the_same_scores(graded_class):
         s: outcomes[s].score for s in ("half_right", "kernel_killer")
     }
     assert course.scores(root, "quiz")["solution"]["total"] == 29, "regrading others changes no other grade"
+
+
+@pytest.mark.slow
+def test_quiz_feedback_points_to_the_lecture_without_answers(graded_class):
+    root, _ = graded_class
+    html = (root / "feedback" / "half_right" / "quiz" / "Case_Studies_Quiz.html").read_text()
+    for question, notebook in (("Q04", "01_classic_networks"), ("Q10", "03_one_by_one_convolutions")):
+        assert f"{question} is not right" in html and f"notebooks/{notebook}.ipynb" in html
+    assert "Q01 is right" in html
+    assert "answer_key" not in html and "6144" not in html, "no answer reaches the student"
