@@ -20,7 +20,7 @@ data: $(STAMP)
 
 # The demo trains briefly (CASE_STUDIES_QUICK=1, stated in every feedback) to finish in minutes.
 demo: $(STAMP)
-	CASE_STUDIES_QUICK=$${CASE_STUDIES_QUICK:-1} CASE_STUDIES_CELL_TIMEOUT=$${CASE_STUDIES_CELL_TIMEOUT:-180} \
+	CASE_STUDIES_QUICK=$${CASE_STUDIES_QUICK:-1} CASE_STUDIES_CELL_TIMEOUT=$${CASE_STUDIES_CELL_TIMEOUT:-150} \
 		$(BIN)/grader demo
 
 lint: $(STAMP)

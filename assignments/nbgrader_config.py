@@ -42,7 +42,7 @@ c.Execute.timeout = settings.cell_timeout()
 # flood their output are contained either way.
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
 c.HiddenChecks.sandboxed = settings.sandbox_enabled()
-c.HiddenChecks.step_timeout = min(120, settings.cell_timeout())
+c.HiddenChecks.step_timeout = min(120, settings.cell_timeout() // 2)
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,

@@ -152,17 +152,31 @@ def autograde(
     progress: bool = True,
 ) -> list[Outcome]:
     students = students or submitted_students(root, assignment)
-    workers = max(1, min(workers or os.cpu_count() or 1, len(students) or 1))
+    return autograde_many(root, [(assignment, s) for s in students], workers, timeout, progress)[assignment]
+
+
+def autograde_many(
+    root: Path,
+    jobs: list[tuple[str, str]],
+    workers: int | None = None,
+    timeout: float = 3600,
+    progress: bool = True,
+) -> dict[str, list[Outcome]]:
+    """Grades (assignment, student) pairs of several assignments in one pool of workers."""
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     env = _thread_environment(workers)
-    bar = Progress(len(students), progress)
-    outcomes = []
+    bar = Progress(len(jobs), progress)
+    results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
     with ThreadPoolExecutor(workers) as pool:
-        futures = [pool.submit(grade_one, root, assignment, s, env, timeout) for s in students]
+        futures = {pool.submit(grade_one, root, a, s, env, timeout): a for a, s in jobs}
         for future in as_completed(futures):
-            outcomes.append(future.result())
-            bar.update(outcomes[-1])
-    save_outcomes(root, assignment, outcomes)
-    return sorted(outcomes, key=lambda o: o.student)
+            outcome = future.result()
+            results[futures[future]].append(outcome)
+            bar.update(outcome)
+    for assignment, outcomes in results.items():
+        save_outcomes(root, assignment, outcomes)
+        outcomes.sort(key=lambda o: o.student)
+    return results
 
 
 def save_outcomes(root: Path, assignment: str, outcomes: list[Outcome]) -> Path:

@@ -10,11 +10,11 @@ PARAMETERS = reference.MOBILENET_V2_PARAMETERS + 1280 * 5 + 5
 # Set from measurement (benchmarks/transfer_learning_autograde.py, 2-core CPU shared with other jobs):
 # the notebook's 3 + 3 epoch recipe reached 0.816 on this split before fine-tuning and 0.872 after
 # (0.874 in a second run; a 3 + 4 run fell back to 0.831, so the bar leaves room for that spread);
-# its 1 + 1 epoch CASE_STUDIES_QUICK run 0.838 (0.803 before fine-tuning).
+# CASE_STUDIES_QUICK (1 + 1 epochs of 20 batches) reached 0.751 in a full autograde on an idle machine.
 # Quick runs are for the course's own tests and demo; their lower bar is stated in every feedback
 # of such a run.
 THRESHOLD = 0.80
-QUICK_THRESHOLD = 0.70
+QUICK_THRESHOLD = 0.60
 
 
 def threshold() -> float:
