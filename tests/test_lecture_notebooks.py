@@ -324,7 +324,7 @@ def test_environment_defaults_come_from_the_repository(monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_states_what_it_computes(name, capsys, record_property):
+def test_notebook_runs_and_states_what_it_computes(name, capsys, record_property, prepared_data):
     run = run_notebook(NOTEBOOK_DIR / f"{name}.ipynb")
     record_property("wall_seconds", round(run.seconds, 1))
     with capsys.disabled():
