@@ -1,6 +1,5 @@
 """The nbgrader course folder: run nbgrader's own commands on it and read its gradebook."""
 
-import json
 import os
 import shutil
 import subprocess
@@ -84,10 +83,6 @@ def max_scores(course: Path, assignment: str) -> dict[str, float]:
         notebook = gradebook.find_assignment(assignment).notebooks[0]
         cells = {cell.name: cell.max_score for cell in notebook.grade_cells if cell.cell_type == "code"}
         return {**cells, "total": gradebook.find_assignment(assignment).max_score}
-
-
-def dump(table: dict) -> str:
-    return json.dumps(table, indent=1, sort_keys=True)
 
 
 def record_zero(course: Path, assignment: str, student: str) -> None:
