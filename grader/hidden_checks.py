@@ -37,6 +37,20 @@ class Verdicts:
     artifact_errors: dict[str, str] = field(default_factory=dict)
 
 
+def suite_arguments(assignment: str) -> list[str]:
+    """pytest arguments that run one assignment's hidden suite on its own, whatever the caller's config."""
+    return [
+        str(SUITES / assignment),
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "--rootdir",
+        str(SUITES),
+    ]
+
+
 def has_suite(assignment: str) -> bool:
     return (SUITES / assignment / "probe_plan.py").is_file()
 
@@ -101,33 +115,21 @@ def run(
         probe_dir, results = Path(tmp) / "probe", Path(tmp) / "results.json"
         artifacts = probe_dir / "artifacts"
         probe = _probe_folder(notebook, assignment, submission_dir, probe_dir, step_seconds)
+        report = {}
         try:
-            _run_probe(probe, probe_dir, probe_timeout, sandboxed)
+            report = _run_probe(probe, probe_dir, probe_timeout, sandboxed)
         except subprocess.TimeoutExpired:
             verdicts.problems.append(
                 f"your answer cells did not finish within {probe_timeout} s when run on their own"
             )
-        report_file = artifacts / "probe.json"
-        if report_file.is_file():
-            report = json.loads(report_file.read_text())
-            verdicts.artifact_errors = {k: v for k, v in report["artifacts"].items() if v != "ok"}
-            verdicts.problems += [f"an answer cell raised {error}" for error in report["cell_errors"]]
-        tests = [
-            sys.executable,
-            "-m",
-            "pytest",
-            str(SUITES / assignment),
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(SUITES),
-            f"--artifacts={artifacts}",
-            f"--submission-dir={submission_dir}",
-            f"--results={results}",
-        ]
+        verdicts.artifact_errors = {
+            name: "it ended the process that ran it" if status == "running" else status
+            for name, status in report.get("artifacts", {}).items()
+            if status != "ok"
+        }
+        verdicts.problems += [f"an answer cell raised {error}" for error in report.get("cell_errors", [])]
+        options = [f"--artifacts={artifacts}", f"--submission-dir={submission_dir}", f"--results={results}"]
+        tests = [sys.executable, "-m", "pytest", *suite_arguments(assignment), *options]
         try:
             subprocess.run(tests, env=_environment(), timeout=tests_timeout, capture_output=True, check=False)
         except subprocess.TimeoutExpired:

@@ -30,19 +30,8 @@ def _notebook_points(assignment):
 @pytest.mark.parametrize("assignment", [a for a in course.assignments() if hidden_checks.has_suite(a)])
 def test_cell_points_match_hidden_checks(assignment):
     collector = _CheckCollector()
-    suite = hidden_checks.SUITES / assignment
     code = pytest.main(
-        [
-            str(suite),
-            "--collect-only",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-o",
-            "addopts=",
-            "--rootdir",
-            str(suite.parent),
-        ],
+        [*hidden_checks.suite_arguments(assignment), "--collect-only"],
         plugins=[collector],
     )
     assert code == 0
