@@ -50,7 +50,9 @@ def parallel(folder: Path, workers: int | None, sandboxed: bool = True) -> tuple
     root = make_course(folder)
     os.environ["CASE_STUDIES_SANDBOX"] = "1" if sandboxed else "0"
     started = time.monotonic()
-    outcomes = [o for a in CLASS for o in autograde.autograde(root, a, workers=workers, progress=False)]
+    jobs = [(a, s) for a in CLASS for s in autograde.submitted_students(root, a)]
+    results = autograde.autograde_many(root, jobs, workers=workers, progress=False)
+    outcomes = [o for a in CLASS for o in results[a]]
     elapsed = time.monotonic() - started
     del os.environ["CASE_STUDIES_SANDBOX"]
     return elapsed, all_scores(root), outcomes

@@ -3,7 +3,7 @@
 grader prepare-data                      verify and split the datasets, fill the weights cache
 grader release resnets                   build the student version (nbgrader generate_assignment)
 grader collect resnets --from dl.zip     submissions from a folder tree or an LMS zip download
-grader autograde resnets                 parallel, sandboxed autograde of every submission
+grader autograde resnets quiz            parallel, sandboxed autograde of every submission
 grader feedback resnets --release        feedback HTML, released through nbgrader's exchange
 grader export --csv grades.csv           every grade, with each submission's outcome
 grader report                            HTML class report: scores, checks, failures, timing
@@ -57,12 +57,22 @@ def _collect(args) -> int:
 def _autograde(args) -> int:
     from grader import autograde
 
-    outcomes = autograde.autograde(
-        _root(args), args.assignment, args.students or None, args.workers, args.timeout, progress=True
-    )
-    for outcome in outcomes:
-        note = f"  ({outcome.reason})" if outcome.reason else ""
-        print(f"{outcome.student:<24} {outcome.status:<10} {outcome.score:g}/{outcome.max_score:g}{note}")
+    root = _root(args)
+    jobs = [
+        (assignment, student)
+        for assignment in args.assignments
+        for student in args.students or autograde.submitted_students(root, assignment)
+        if (root / "submitted" / student / assignment).is_dir()
+    ]
+    if not jobs:
+        print("error: no submissions to grade in submitted/", file=sys.stderr)
+        return 2
+    results = autograde.autograde_many(root, jobs, args.workers, args.timeout, progress=True)
+    for assignment, outcomes in results.items():
+        for outcome in outcomes:
+            note = f"  ({outcome.reason})" if outcome.reason else ""
+            score = f"{outcome.score:g}/{outcome.max_score:g}"
+            print(f"{assignment:<18} {outcome.student:<24} {outcome.status:<10} {score}{note}")
     return 0
 
 
@@ -116,8 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     collect.add_argument("assignment")
     collect.add_argument("--from", dest="source", required=True, help="folder or zip: <student>/<file>.ipynb")
     grade = command("autograde", _autograde, "grade submissions in parallel, each in its own sandbox")
-    grade.add_argument("assignment")
-    grade.add_argument("students", nargs="*", help="default: every submission")
+    grade.add_argument("assignments", nargs="+", help="one or more; all are graded in one pool of workers")
+    grade.add_argument(
+        "--student", dest="students", action="append", help="grade only this student (repeatable)"
+    )
     grade.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
     grade.add_argument("--timeout", type=float, default=3600, help="seconds per submission (default 3600)")
     feedback = command("feedback", _feedback, "generate feedback HTML (and release it with --release)")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader import autograde, course, settings, submissions
+from grader import autograde, cli, course, settings, submissions
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
 # score out of 29 and outcome status for every submission of the class
@@ -62,13 +62,32 @@ def test_feedback_explains_hostile_outcomes(graded_class):
 @pytest.mark.slow
 def test_grading_again_gives_the_same_scores(graded_class):
     root, outcomes = graded_class
-    again = autograde.autograde(
-        root, "quiz", students=["half_right", "kernel_killer"], workers=2, progress=False
-    )
-    assert {o.student: o.score for o in again} == {
-        s: outcomes[s].score for s in ("half_right", "kernel_killer")
-    }
-    assert course.scores(root, "quiz")["solution"]["total"] == 29, "regrading others changes no other grade"
+    regraded = ["half_right", "kernel_killer"]
+    argv = ["autograde", "quiz", "--student", regraded[0], "--student", regraded[1], "--course", str(root)]
+    assert cli.main(argv + ["--workers", "2"]) == 0
+    scores = course.scores(root, "quiz")
+    assert {s: scores[s]["total"] for s in regraded} == {s: outcomes[s].score for s in regraded}
+    assert scores["solution"]["total"] == 29, "regrading others changes no other grade"
+    records = {o.student: o for o in autograde.load_outcomes(root, "quiz")}
+    assert set(records) == set(EXPECTED), "regrading some students keeps the others' outcomes"
+
+
+def test_longest_jobs_start_first(tmp_path):
+    earlier = [
+        autograde.Outcome("ann", "graded", "", 1, 1, 90.0, 0),
+        autograde.Outcome("bob", "graded", "", 1, 1, 10.0, 0),
+        autograde.Outcome("cy", "failed", "", 0, 1, 500.0, 0),  # a failure says nothing about cost
+    ]
+    autograde.save_outcomes(tmp_path, "resnets", earlier)
+    autograde.save_outcomes(tmp_path, "quiz", [autograde.Outcome("ann", "graded", "", 1, 1, 6.0, 0)])
+    jobs = [("quiz", "ann"), ("resnets", "bob"), ("resnets", "cy"), ("resnets", "ann"), ("lab3", "ann")]
+    assert autograde.longest_first(tmp_path, jobs) == [
+        ("lab3", "ann"),  # never graded: unknown cost goes first
+        ("resnets", "ann"),
+        ("resnets", "cy"),  # no usable time of its own: the assignment's median (50 s)
+        ("resnets", "bob"),
+        ("quiz", "ann"),
+    ]
 
 
 @pytest.mark.slow
