@@ -7,6 +7,7 @@ of the saved models on the grader-only split: before fine-tuning (the notebook's
     CASE_STUDIES_MIRROR=../shared/mirror .venv/bin/python benchmarks/transfer_learning_autograde.py
 """
 
+import json
 import os
 import re
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from grader import course, demo, settings, submissions
 from grader.hidden_tests.transfer_learning.variants import VARIANTS
+from grader.preprocessors.hidden_checks import RECORD_FILE
 
 ASSIGNMENT = "transfer_learning"
 STUDENT = "solution"
@@ -67,9 +69,11 @@ def main() -> int:
         started = time.monotonic()
         course.nbgrader(root, "autograde", ASSIGNMENT, "--student", STUDENT, "--force")
         elapsed = time.monotonic() - started
-
         graded = root / "autograded" / STUDENT / ASSIGNMENT
+
         print(f"autograde wall time: {elapsed:.0f} s (nbgrader autograde, one submission, full size)")
+        seconds = json.loads((graded / RECORD_FILE).read_text())["seconds"]
+        print(f"  of which hidden checks: probe {seconds['probe']:.0f} s, judging {seconds['judge']:.0f} s")
         for line in epoch_lines(graded / course.notebook_name(root, ASSIGNMENT)):
             print(f"  {line}")
         for name, label in [

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ class Verdicts:
     cells: dict[str, list[Check]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # why checks could not judge some work
     artifact_errors: dict[str, str] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time of the probe and of the judging
 
 
 def suite_arguments(assignment: str) -> list[str]:
@@ -115,7 +117,7 @@ def run(
         probe_dir, results = Path(tmp) / "probe", Path(tmp) / "results.json"
         artifacts = probe_dir / "artifacts"
         probe = _probe_folder(notebook, assignment, submission_dir, probe_dir, step_seconds)
-        report = {}
+        report, started = {}, time.monotonic()
         try:
             report = _run_probe(probe, probe_dir, probe_timeout, sandboxed)
         except subprocess.TimeoutExpired:
@@ -128,12 +130,15 @@ def run(
             if status != "ok"
         }
         verdicts.problems += [f"an answer cell raised {error}" for error in report.get("cell_errors", [])]
+        verdicts.seconds["probe"] = round(time.monotonic() - started, 1)
         options = [f"--artifacts={artifacts}", f"--submission-dir={submission_dir}", f"--results={results}"]
         tests = [sys.executable, "-m", "pytest", *suite_arguments(assignment), *options]
+        started = time.monotonic()
         try:
             subprocess.run(tests, env=_environment(), timeout=tests_timeout, capture_output=True, check=False)
         except subprocess.TimeoutExpired:
             verdicts.problems.append(f"the hidden checks did not finish within {tests_timeout} s")
+        verdicts.seconds["judge"] = round(time.monotonic() - started, 1)
         outcomes = json.loads(results.read_text()) if results.is_file() else []
     for outcome in outcomes:
         check = Check(

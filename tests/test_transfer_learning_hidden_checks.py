@@ -64,3 +64,19 @@ def test_hidden_verdicts(variant, released_course, tmp_path):
             isinstance(item, tuple) and item[0] == cell and title.startswith(item[1]) for item in expected
         )
         assert passed != should_fail, f"{variant.name}: {cell} / {title} passed={passed}"
+
+
+@pytest.mark.slow
+def test_solution_autograded_in_quick_mode_earns_full_marks(released_course, monkeypatch):
+    """The whole notebook through real nbgrader: datasets, public tests, both training phases, saving."""
+    monkeypatch.setenv("CASE_STUDIES_QUICK", "1")
+    solution = next(v for v in VARIANTS if v.name == "solution")
+    notebook = submissions.build(
+        course.read(released_course, "source", ASSIGNMENT),
+        course.read(released_course, "release", ASSIGNMENT),
+        solution,
+    )
+    course.submit(released_course, ASSIGNMENT, solution.name, notebook)
+    course.nbgrader(released_course, "autograde", ASSIGNMENT, "--student", solution.name, "--force")
+    scores = course.scores(released_course, ASSIGNMENT)[solution.name]
+    assert scores["total"] == course.max_scores(released_course, ASSIGNMENT)["total"] == 18, scores

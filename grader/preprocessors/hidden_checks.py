@@ -80,6 +80,7 @@ class HiddenChecks(NbGraderPreprocessor):
         record = {
             "cells": {cell: [asdict(check) for check in checks] for cell, checks in verdicts.cells.items()},
             "problems": verdicts.problems,
+            "seconds": verdicts.seconds,
         }
         (folder / RECORD_FILE).write_text(json.dumps(record, indent=1))
 

@@ -29,7 +29,7 @@ def _base(model):
 
 
 def check_datasets(train_dataset, validation_dataset):
-    for name, dataset, batches in [("train", train_dataset, 59), ("validation", validation_dataset, 15)]:
+    for name, dataset, batches in [("train", train_dataset, 66), ("validation", validation_dataset, 8)]:
         images, labels = dataset.element_spec
         assert tuple(images.shape) == (None, 160, 160, 3), f"{name} images have shape {images.shape}"
         count = int(dataset.cardinality())
