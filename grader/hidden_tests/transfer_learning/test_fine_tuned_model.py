@@ -7,13 +7,13 @@ from grader.hidden_tests.transfer_learning import reference
 CELL = "fine_tuned_model_tests"
 MODEL_FILE = "flowers_mobilenetv2.keras"
 PARAMETERS = reference.MOBILENET_V2_PARAMETERS + 1280 * 5 + 5
-# Set from measurement (benchmarks/transfer_learning_autograde.py, 2-core CPU shared with other jobs):
-# the notebook's 3 + 3 epoch recipe reached 0.816 on this split before fine-tuning and 0.872 after
-# (0.874 in a second run; a 3 + 4 run fell back to 0.831, so the bar leaves room for that spread);
-# CASE_STUDIES_QUICK (1 + 1 epochs of 20 batches) reached 0.751 in a full autograde on an idle machine.
-# Quick runs are for the course's own tests and demo; their lower bar is stated in every feedback
-# of such a run.
-THRESHOLD = 0.80
+# Set from measurement (benchmarks/transfer_learning_autograde.py on this 2-core CPU): the notebook's
+# recipe (1 head epoch, 8 fine-tuning epochs from layer 100, 2,112 training photos) reached 0.909 on this
+# split in a full autograde (0.818 before fine-tuning); runs outside nbgrader with 1 or 2 head epochs
+# ended between 0.887 and 0.913, and the accuracy moves by up to two points from one epoch to the next,
+# so the bar sits well below the typical result.  CASE_STUDIES_QUICK (1 + 1 epochs of 20 batches) is for
+# the course's own tests and demo; its lower bar is stated in every feedback of such a run.
+THRESHOLD = 0.85
 QUICK_THRESHOLD = 0.60
 
 
