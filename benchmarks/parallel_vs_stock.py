@@ -4,7 +4,9 @@ submissions per hour, the speed-up, the sandbox's overhead per submission and pe
 
 The class: the ResNets lab's realistic submissions (CASE_STUDIES_QUICK=1 training, as in the demo)
 and three quiz submissions.  Both graders run the same nbgrader config and hidden checks; the stock
-run has the sandbox off (CASE_STUDIES_SANDBOX=0), as nbgrader itself has none.
+run has the sandbox off (CASE_STUDIES_SANDBOX=0), as nbgrader itself has none.  Stock nbgrader grades
+one assignment after the other; `grader` grades the whole class in one pool of workers, as
+`grader autograde resnets quiz` does, on a fresh course (no earlier timings to order jobs by).
 
     .venv/bin/python benchmarks/parallel_vs_stock.py
 """

@@ -57,10 +57,14 @@ def refusal(root: Path, assignment: str, student: str) -> str | None:
 
 
 def _thread_environment(workers: int) -> dict[str, str]:
-    """Split the cores between workers so parallel TensorFlow processes do not oversubscribe them."""
-    threads = str(max(1, (os.cpu_count() or 1) // workers))
+    """Each worker's TensorFlow may use twice its share of the cores.  With exactly its share, a core
+    sat idle whenever the other worker was starting up, between steps, or done while the last long
+    submission trained on one thread (302 s for the benchmark class on 2 cores); with twice, the class
+    took 285 s.  Capped so that many workers do not start thousands of threads."""
+    cores = os.cpu_count() or 1
+    threads = str(max(1, min(cores, 2 * cores // workers)))
     env = {**os.environ, **settings.kernel_environment()}
-    env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS="1", OMP_NUM_THREADS=threads)
+    env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads, OMP_NUM_THREADS=threads)
     return env
 
 
