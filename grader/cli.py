@@ -58,12 +58,13 @@ def _autograde(args) -> int:
     from grader import autograde
 
     root = _root(args)
-    jobs = [
-        (assignment, student)
-        for assignment in args.assignments
-        for student in args.students or autograde.submitted_students(root, assignment)
-        if (root / "submitted" / student / assignment).is_dir()
-    ]
+    jobs = []
+    for assignment in args.assignments:
+        for student in args.students or autograde.submitted_students(root, assignment):
+            if (root / "submitted" / student / assignment).is_dir():
+                jobs.append((assignment, student))
+            else:
+                print(f"warning: {student} has no submission of {assignment}; skipped", file=sys.stderr)
     if not jobs:
         print("error: no submissions to grade in submitted/", file=sys.stderr)
         return 2

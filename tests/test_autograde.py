@@ -98,3 +98,9 @@ def test_quiz_feedback_points_to_the_lecture_without_answers(graded_class):
         assert f"{question} is not right" in html and f"notebooks/{notebook}.ipynb" in html
     assert "Q01 is right" in html
     assert "answer_key" not in html and "6144" not in html, "no answer reaches the student"
+
+
+def test_autograde_without_submissions_says_so(tmp_path, capsys):
+    assert cli.main(["autograde", "quiz", "--student", "nobody", "--course", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "nobody has no submission of quiz" in error and "no submissions to grade" in error
