@@ -64,10 +64,11 @@ def main(assignments: list[str] | None = None, root: Path = course.COURSE) -> in
     if settings.quick_mode():
         print("QUICK mode (CASE_STUDIES_QUICK=1): short training and a lower accuracy bar; not real grades.")
     chosen = assignments or course.assignments(root)
-    # Labs first: their submissions train for minutes, the quiz's take seconds and fill the gaps.
+    # Quiz first: its submissions take seconds, or hang until a timeout; a hanging one then waits
+    # beside the labs' training (its worker lent) instead of alone at the end of the run.
     jobs = [
         job
-        for assignment in sorted(chosen, key=lambda a: a == "quiz")
+        for assignment in sorted(chosen, key=lambda a: a != "quiz")
         for job in submit_class(root, assignment)
     ]
     started = time.monotonic()
