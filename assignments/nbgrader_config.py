@@ -34,6 +34,9 @@ os.environ.update(settings.kernel_environment())
 
 # Training cells run for minutes, not the default 30 s.
 c.Execute.timeout = settings.cell_timeout()
+# After a cell's reply, its last output may lag on a loaded machine (an interrupted training loop
+# takes seconds to stop); nbgrader's 4 s would then abort the whole notebook.
+c.Execute.iopub_timeout = 30
 
 # Student code runs in a bubblewrap sandbox: no network, read-only system, only its own folder
 # writable, no view of solutions, hidden tests, grader-only data or other students' work.

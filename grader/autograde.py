@@ -97,11 +97,15 @@ def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout:
 
 
 def _nbgrader_error(stderr: str) -> str:
-    errors = [line for line in stderr.splitlines() if "| ERROR]" in line or "Error" in line]
-    useful = [
-        re.sub(r"^\[.*?\]\s*", "", line) for line in errors if "see the the above traceback" not in line
+    """The exception that stopped nbgrader (a traceback's last line), else its first logged error."""
+    lines = stderr.splitlines()
+    raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception): ", line)]
+    logged = [
+        re.sub(r"^\[.*?\]\s*", "", line)
+        for line in lines
+        if "| ERROR]" in line and "see the the above traceback" not in line
     ]
-    return (useful[0] if useful else "nbgrader stopped without saying why")[:300]
+    return (raised[-1] if raised else logged[0] if logged else "nbgrader stopped without saying why")[:300]
 
 
 def grade_one(root: Path, assignment: str, student: str, env: dict, timeout: float) -> Outcome:
@@ -120,8 +124,11 @@ def grade_one(root: Path, assignment: str, student: str, env: dict, timeout: flo
     if code != 0:
         course.record_zero(root, assignment, student)
         return Outcome(student, "failed", _nbgrader_error(stderr), 0.0, maximum, seconds, memory)
-    died = "Kernel died" in stderr
-    reason = "the kernel died; credit from the checks that ran apart from it" if died else ""
+    reason = ""
+    if "Kernel died" in stderr:
+        reason = "the kernel died; credit from the checks that ran apart from it"
+    elif "did not stop after its time limit" in stderr:
+        reason = "a cell ignored its time limit; credit from the checks that ran apart from it"
     return Outcome(student, "graded", reason, score, maximum, seconds, memory)
 
 

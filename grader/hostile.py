@@ -12,6 +12,10 @@ FLOOD = "\nfor line in range(200_000):\n    print('spam ' * 40)\n"
 LOOP = "\nwhile True:\n    pass\n"
 MEMORY = "\nhoard = []\nwhile True:\n    hoard.append(bytearray(256 * 2**20))\n"
 KILL = "\nimport os\n\nos.kill(os.getpid(), 9)\n"
+DEAF = (
+    "\nimport signal\nimport time\n\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+    "while True:\n    time.sleep(1)\n"
+)
 
 
 def _grade_cells(notebook):
@@ -46,6 +50,11 @@ def variants(first_answer: str, last_answer: str) -> list[Variant]:
             "memory_hog", "an answer cell that allocates memory until it fails", append={first_answer: MEMORY}
         ),
         Variant("kernel_killer", "an answer cell that kills its own kernel", append={last_answer: KILL}),
+        Variant(
+            "interrupt_ignorer",
+            "an answer cell that ignores the interrupt at its time limit",
+            append={last_answer: DEAF},
+        ),
         Variant("output_flood", "an answer cell that prints 40 MB", append={first_answer: FLOOD}),
         Variant("deleted_test_cell", "deletes the first graded test cell", transform=_delete_test_cell),
         Variant("edited_test_cell", "replaces a test cell by a print", transform=_edit_test_cell),

@@ -13,6 +13,7 @@ EXPECTED = {
     "infinite_loop": (29, "graded"),  # the cell is interrupted after its answers were set
     "memory_hog": (29, "graded"),  # MemoryError inside the sandbox; answers set before it
     "kernel_killer": (26, "graded"),  # the section that killed the kernel loses its 3 points
+    "interrupt_ignorer": (29, "graded"),  # stuck past its time limit; answers set before it
     "output_flood": (29, "graded"),
     "deleted_test_cell": (25, "graded"),  # nbgrader cannot score a deleted test cell
     "edited_test_cell": (29, "graded"),  # nbgrader restores locked cells
@@ -40,6 +41,7 @@ def test_every_submission_gets_its_outcome(graded_class):
     got = {student: (outcome.score, outcome.status) for student, outcome in outcomes.items()}
     assert got == EXPECTED
     assert "not a valid notebook" in outcomes["broken_json"].reason
+    assert "time limit" in outcomes["interrupt_ignorer"].reason
     assert not (settings.REPO / "STOLEN_BY_STUDENT").exists(), "student code wrote outside its folder"
     gradebook = course.scores(root, "quiz")
     assert {s: row["total"] for s, row in gradebook.items()} == {s: e[0] for s, e in EXPECTED.items()}
@@ -55,6 +57,8 @@ def test_feedback_explains_hostile_outcomes(graded_class):
         for o in c.get("outputs", [])
     )
     assert "kernel died" in text
+    deaf = course.read(root, "autograded", "quiz", "interrupt_ignorer")
+    assert "did not stop when interrupted" in str(deaf.cells), "the stuck cell says why it has no output"
     flood = course.read(root, "autograded", "quiz", "output_flood")
     assert sum(len(str(o)) for c in flood.cells for o in c.get("outputs", [])) < 3 * 2**20
 
@@ -70,6 +74,20 @@ def test_grading_again_gives_the_same_scores(graded_class):
     assert scores["solution"]["total"] == 29, "regrading others changes no other grade"
     records = {o.student: o for o in autograde.load_outcomes(root, "quiz")}
     assert set(records) == set(EXPECTED), "regrading some students keeps the others' outcomes"
+
+
+def test_a_failure_is_named_by_the_exception_that_stopped_nbgrader():
+    stderr = (
+        "[AutogradeApp | ERROR] Timeout waiting for execute reply (150s).\n"
+        "Traceback (most recent call last):\n"
+        "nbclient.exceptions.CellTimeoutError: Timeout waiting for IOPub output\n"
+        "[AutogradeApp | ERROR] There was an error processing assignment: /course/submitted/ann\n"
+    )
+    assert (
+        autograde._nbgrader_error(stderr)
+        == "nbclient.exceptions.CellTimeoutError: Timeout waiting for IOPub output"
+    )
+    assert autograde._nbgrader_error("[AutogradeApp | ERROR] No notebooks found\n") == "No notebooks found"
 
 
 def test_longest_jobs_start_first(tmp_path):

@@ -1,13 +1,14 @@
 """nbgrader's Execute step, made to survive what student code does to its kernel.
 
-A kernel that dies (memory exhausted, os._exit, a segfault) marks the cell that killed it and the
-cells after it instead of aborting the whole notebook, so the hidden checks, which run apart from
-the kernel, still award the credit the answers earned.  Output beyond a limit per cell is dropped
+A kernel that dies (memory exhausted, os._exit, a segfault), or that goes on running a cell after
+its time limit and the interrupt (a cell that ignores SIGINT), marks that cell and the cells after it
+instead of aborting the whole notebook, so the hidden checks, which run apart from the kernel, still
+award the credit the answers earned.  Output beyond a limit per cell is dropped
 while it streams, so a print loop cannot exhaust the grader's memory.
 """
 
 from jupyter_core.utils import run_sync
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
 from traitlets import Integer
@@ -21,20 +22,25 @@ class ResilientExecute(Execute):
     max_output_bytes = Integer(1 << 20, help="Output kept per cell; the rest is dropped").tag(config=True)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        if getattr(self, "_dead_in_cell", None) is not None:
+        if getattr(self, "_stopped", None) is not None:
             if cell.cell_type == "code":
-                cell.outputs = [
-                    _error("KernelDied", f"not run: the kernel died in cell {self._dead_in_cell}")
-                ]
+                cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell
         self._output_bytes = 0
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except DeadKernelError:
-            self._dead_in_cell = cell_index
+            self._stopped = f"the kernel died in cell {cell_index}"
             reason = "the kernel died while running this cell (out of memory, or the process was ended)"
             cell.outputs.append(_error("KernelDied", reason))
             self.log.warning("Kernel died in cell %s", cell_index)
+            return cell
+        except CellTimeoutError:
+            # Interrupted at its time limit, the cell still did not hand the kernel back.
+            self._stopped = f"cell {cell_index} was still running after its time limit"
+            reason = f"this cell did not stop when interrupted after {self.timeout} s"
+            cell.outputs.append(_error("CellTimeoutError", reason))
+            self.log.warning("Cell %s did not stop after its time limit", cell_index)
             return cell
 
     # nbclient binds the synchronous execute_cell to its own coroutine: rebind it to ours.
