@@ -32,8 +32,11 @@ c.Exchange.root = os.environ.get("CASE_STUDIES_EXCHANGE", str(Path(__file__).res
 # Kernels see the prepared student data and the weights cache, never the grader-only splits.
 os.environ.update(settings.kernel_environment())
 
-# Training cells run for minutes, not the default 30 s.
-c.Execute.timeout = settings.cell_timeout()
+# Training cells run for minutes, not the default 30 s.  Graded beside other submissions
+# (`grader autograde`), a cell shares the cores, so every limit grows by the share it lost: a cell
+# that finishes when graded alone also finishes in parallel, and scores do not depend on the workers.
+scale = settings.time_scale()
+c.Execute.timeout = round(settings.cell_timeout() * scale)
 # After a cell's reply, its last output may lag on a loaded machine (an interrupted training loop
 # takes seconds to stop); nbgrader's 4 s would then abort the whole notebook.
 c.Execute.iopub_timeout = 30
@@ -45,7 +48,9 @@ c.Execute.iopub_timeout = 30
 # flood their output are contained either way.
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
 c.HiddenChecks.sandboxed = settings.sandbox_enabled()
-c.HiddenChecks.step_timeout = min(120, settings.cell_timeout() // 2)
+c.HiddenChecks.step_timeout = round(min(120, settings.cell_timeout() // 2) * scale)
+c.HiddenChecks.probe_timeout = round(300 * scale)
+c.HiddenChecks.tests_timeout = round(600 * scale)
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,

@@ -56,15 +56,23 @@ def refusal(root: Path, assignment: str, student: str) -> str | None:
     return None
 
 
-def _thread_environment(workers: int) -> dict[str, str]:
+THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+
+
+def _worker_environment(workers: int) -> dict[str, str]:
     """Each worker's TensorFlow may use twice its share of the cores.  With exactly its share, a core
     sat idle whenever the other worker was starting up, between steps, or done while the last long
     submission trained on one thread (302 s for the benchmark class on 2 cores); with twice, the class
-    took 285 s.  Capped so that many workers do not start thousands of threads."""
+    took 285 s.  Capped so that many workers do not start thousands of threads.
+
+    Threads then outnumber cores by up to `workers * threads / cores`, and a cell runs up to that
+    many times slower than alone: the course config stretches every time limit by it, so that a
+    cell near its limit is not cut short only because others were graded at the same time."""
     cores = os.cpu_count() or 1
-    threads = str(max(1, min(cores, 2 * cores // workers)))
+    threads = max(1, min(cores, 2 * cores // workers))
     env = {**os.environ, **settings.kernel_environment()}
-    env.update(TF_NUM_INTRAOP_THREADS=threads, TF_NUM_INTEROP_THREADS=threads, OMP_NUM_THREADS=threads)
+    env.update({name: str(threads) for name in THREAD_VARIABLES})
+    env["CASE_STUDIES_TIME_SCALE"] = f"{max(1.0, workers * threads / cores):g}"
     return env
 
 
@@ -192,7 +200,7 @@ def autograde_many(
 ) -> dict[str, list[Outcome]]:
     """Grades (assignment, student) pairs of several assignments in one pool of workers."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    env = _thread_environment(workers)
+    env = _worker_environment(workers)
     bar = Progress(len(jobs), progress)
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
     with ThreadPoolExecutor(workers) as pool:

@@ -6,6 +6,8 @@ CASE_STUDIES_GRADER_DATA  grader-only splits, never visible to students
 CASE_STUDIES_QUICK        "1": the documented training knob (fewer epochs) for tests and the demo
 CASE_STUDIES_SANDBOX      "0": run student code without the bubblewrap sandbox (default: sandboxed)
 CASE_STUDIES_CELL_TIMEOUT seconds one notebook cell may run when grading (default 1200: training)
+CASE_STUDIES_TIME_SCALE   set by `grader autograde` for its workers: how much longer every time
+                          limit is for a submission graded beside others (1 when graded alone)
 """
 
 import os
@@ -58,6 +60,10 @@ def sandbox_enabled() -> bool:
 
 def cell_timeout() -> int:
     return int(os.environ.get("CASE_STUDIES_CELL_TIMEOUT", "1200"))
+
+
+def time_scale() -> float:
+    return float(os.environ.get("CASE_STUDIES_TIME_SCALE", "1"))
 
 
 def kernel_environment() -> dict[str, str]:

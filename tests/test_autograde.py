@@ -1,5 +1,10 @@
 """Parallel, isolated autograding of a whole class, hostile submissions included (the quiz: no training)."""
 
+import json
+import os
+import subprocess
+import sys
+
 import pytest
 
 from grader import autograde, cli, course, settings, submissions
@@ -88,6 +93,32 @@ def test_a_failure_is_named_by_the_exception_that_stopped_nbgrader():
         == "nbclient.exceptions.CellTimeoutError: Timeout waiting for IOPub output"
     )
     assert autograde._nbgrader_error("[AutogradeApp | ERROR] No notebooks found\n") == "No notebooks found"
+
+
+READ_LIMITS = """
+import json
+from traitlets.config.loader import PyFileConfigLoader
+config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
+print(json.dumps([config.Execute.timeout, config.HiddenChecks.step_timeout]))
+"""
+
+
+def course_time_limits(env: dict) -> list[int]:
+    """(cell timeout, probe step timeout) as the course config sets them in this environment."""
+    env = {**env, "CASE_STUDIES_CELL_TIMEOUT": "150"}
+    run = subprocess.run(
+        [sys.executable, "-c", READ_LIMITS], cwd=course.COURSE, env=env, capture_output=True, text=True
+    )
+    return json.loads(run.stdout)
+
+
+def test_workers_that_share_the_cores_get_longer_time_limits():
+    alone = autograde._worker_environment(1)
+    shared = autograde._worker_environment(2 * (os.cpu_count() or 1))  # one thread each, twice the cores
+    assert alone["CASE_STUDIES_TIME_SCALE"] == "1"
+    assert shared["TF_NUM_INTRAOP_THREADS"] == "1" and shared["CASE_STUDIES_TIME_SCALE"] == "2"
+    assert course_time_limits(alone) == [150, 75]
+    assert course_time_limits(shared) == [300, 150]
 
 
 def test_longest_jobs_start_first(tmp_path):
