@@ -15,13 +15,14 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
 
-from grader import course, settings
+from grader import course, cpu_watch, settings
 
 
 @dataclass
@@ -76,7 +77,7 @@ def _worker_environment(workers: int) -> dict[str, str]:
     return env
 
 
-def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout: float):
+def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout: float, started_pid=None):
     """Returns (returncode or None on timeout, stderr, seconds, peak RSS of the process tree in MB)."""
     started = time.monotonic()
     argv = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
@@ -89,6 +90,8 @@ def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout:
         text=True,
         start_new_session=True,
     )
+    if started_pid:
+        started_pid(process.pid)
     timer = threading.Timer(timeout, lambda: os.killpg(process.pid, 9))
     timer.start()
     stderr = process.stderr.read()
@@ -116,13 +119,15 @@ def _nbgrader_error(stderr: str) -> str:
     return (raised[-1] if raised else logged[0] if logged else "nbgrader stopped without saying why")[:300]
 
 
-def grade_one(root: Path, assignment: str, student: str, env: dict, timeout: float) -> Outcome:
+def grade_one(
+    root: Path, assignment: str, student: str, env: dict, timeout: float, started_pid=None
+) -> Outcome:
     maximum = course.max_scores(root, assignment)["total"]
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
         return Outcome(student, "refused", reason, 0.0, maximum, 0.0, 0.0)
-    code, stderr, seconds, memory = _run_nbgrader(root, assignment, student, env, timeout)
+    code, stderr, seconds, memory = _run_nbgrader(root, assignment, student, env, timeout, started_pid)
     score = course.scores(root, assignment).get(student, {}).get("total", 0.0)
     if code is None:
         course.record_zero(root, assignment, student)
@@ -191,6 +196,18 @@ def longest_first(root: Path, jobs: list[tuple[str, str]]) -> list[tuple[str, st
     return sorted(jobs, key=lambda job: -known.get(job, typical.get(job[0], math.inf)))
 
 
+@dataclass
+class _Running:
+    assignment: str
+    activity: cpu_watch.Activity | None = None  # set once its nbgrader process exists
+
+    def started(self, pid: int) -> None:
+        self.activity = cpu_watch.Activity(pid)
+
+    def waiting(self) -> bool:
+        return self.activity is not None and self.activity.waiting()
+
+
 def autograde_many(
     root: Path,
     jobs: list[tuple[str, str]],
@@ -198,17 +215,33 @@ def autograde_many(
     timeout: float = 3600,
     progress: bool = True,
 ) -> dict[str, list[Outcome]]:
-    """Grades (assignment, student) pairs of several assignments in one pool of workers."""
+    """Grades (assignment, student) pairs of several assignments in one pool of `workers` slots.
+
+    A submission whose whole process tree has used under a tenth of a core for 15 s (a cell that
+    sleeps until its timeout) does not hold its slot: the next submission starts, up to twice
+    `workers` at once, so a looping notebook cannot leave a core idle for minutes."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
     env = _worker_environment(workers)
     bar = Progress(len(jobs), progress)
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
-    with ThreadPoolExecutor(workers) as pool:
-        futures = {pool.submit(grade_one, root, a, s, env, timeout): a for a, s in longest_first(root, jobs)}
-        for future in as_completed(futures):
-            outcome = future.result()
-            results[futures[future]].append(outcome)
-            bar.update(outcome)
+    queue = deque(longest_first(root, jobs))
+    running: dict[Future, _Running] = {}
+    with ThreadPoolExecutor(min(len(jobs), 2 * workers) or 1) as pool:
+        while queue or running:
+            busy = sum(not job.waiting() for job in running.values())
+            while queue and busy < workers and len(running) < 2 * workers:
+                assignment, student = queue.popleft()
+                job = _Running(assignment)
+                running[pool.submit(grade_one, root, assignment, student, env, timeout, job.started)] = job
+                busy += 1
+            done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
+            for future in done:
+                outcome = future.result()
+                results[running.pop(future).assignment].append(outcome)
+                bar.update(outcome)
+            for job in running.values():
+                if job.activity:
+                    job.activity.sample()
     for assignment, outcomes in results.items():
         save_outcomes(root, assignment, outcomes)
         outcomes.sort(key=lambda o: o.student)

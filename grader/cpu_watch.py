@@ -1,0 +1,55 @@
+"""How much CPU a submission's grading is using, read from /proc: the whole process tree of its
+`nbgrader autograde`, sandboxed kernel and probe included.  The scheduler uses it to see a
+submission that only waits (a cell looping on `time.sleep` until its timeout) and lend its core."""
+
+import os
+import time
+from collections import deque
+from pathlib import Path
+
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(root_pid: int) -> float:
+    """CPU seconds of a process and its live descendants, their reaped children included."""
+    children: dict[int, list[int]] = {}
+    seconds: dict[int, float] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(entry.path, "stat").read_text()
+        except OSError:  # the process ended while we looked
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) "
+        pid = int(entry.name)
+        children.setdefault(int(fields[1]), []).append(pid)
+        seconds[pid] = sum(int(ticks) for ticks in fields[11:15]) / TICKS  # utime stime cutime cstime
+    total, stack = 0.0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += seconds.get(pid, 0.0)
+        stack += children.get(pid, [])
+    return total
+
+
+class Activity:
+    """CPU use of one process tree over a sliding window of samples."""
+
+    def __init__(self, pid: int, window: float = 15.0):
+        self.pid, self.window = pid, window
+        self.samples: deque[tuple[float, float]] = deque()
+
+    def sample(self) -> None:
+        now = time.monotonic()
+        self.samples.append((now, tree_cpu_seconds(self.pid)))
+        while len(self.samples) > 2 and now - self.samples[1][0] >= self.window:
+            self.samples.popleft()
+
+    def waiting(self, share: float = 0.1) -> bool:
+        """True when, over a whole window, the tree used less than `share` of one core."""
+        if len(self.samples) < 2:
+            return False
+        (first_time, first_cpu), (last_time, last_cpu) = self.samples[0], self.samples[-1]
+        span = last_time - first_time
+        return span >= self.window and last_cpu - first_cpu < share * span
