@@ -131,7 +131,11 @@ def build_parser() -> argparse.ArgumentParser:
     grade.add_argument(
         "--student", dest="students", action="append", help="grade only this student (repeatable)"
     )
-    grade.add_argument("--workers", type=int, help="parallel workers (default: one per core)")
+    grade.add_argument(
+        "--workers",
+        type=int,
+        help="parallel workers (default: one per core); a submission that only waits lends its worker",
+    )
     grade.add_argument("--timeout", type=float, default=3600, help="seconds per submission (default 3600)")
     feedback = command("feedback", _feedback, "generate feedback HTML (and release it with --release)")
     feedback.add_argument("assignment")
