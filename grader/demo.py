@@ -65,8 +65,7 @@ def main(assignments: list[str] | None = None, root: Path = course.COURSE) -> in
         print("QUICK mode (CASE_STUDIES_QUICK=1): short training and a lower accuracy bar; not real grades.")
     chosen = assignments or course.assignments(root)
     # Quiz first: its submissions take seconds, or hang until a timeout; a hanging one then waits
-    # while the labs train on the other workers (each may use twice its share of the cores),
-    # instead of alone at the end of the run.
+    # beside the labs' training (its worker lent) instead of alone at the end of the run.
     jobs = [
         job
         for assignment in sorted(chosen, key=lambda a: a != "quiz")
