@@ -35,8 +35,11 @@ os.environ.update(settings.kernel_environment())
 # Training cells run for minutes, not the default 30 s.  Graded beside other submissions
 # (`grader autograde`), a cell shares the cores, so every limit grows by the share it lost: a cell
 # that finishes when graded alone also finishes in parallel, and scores do not depend on the workers.
-scale = settings.time_scale()
-c.Execute.timeout = round(settings.cell_timeout() * scale)
+scale, cell_seconds = settings.time_scale(), settings.cell_timeout()
+# The quiz trains nothing: it keeps nbgrader's own 30 s per cell, so a looping answer costs seconds.
+quiz_cell_seconds = min(30, cell_seconds)
+c.Execute.timeout = round(cell_seconds * scale)
+c.ResilientExecute.timeout_by_assignment = {"quiz": round(quiz_cell_seconds * scale)}
 # After a cell's reply, its last output may lag on a loaded machine (an interrupted training loop
 # takes seconds to stop); nbgrader's 4 s would then abort the whole notebook.
 c.Execute.iopub_timeout = 30
@@ -48,7 +51,8 @@ c.Execute.iopub_timeout = 30
 # flood their output are contained either way.
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
 c.HiddenChecks.sandboxed = settings.sandbox_enabled()
-c.HiddenChecks.step_timeout = round(min(120, settings.cell_timeout() // 2) * scale)
+c.HiddenChecks.step_timeout = round(min(120, cell_seconds // 2) * scale)
+c.HiddenChecks.step_timeout_by_assignment = {"quiz": round(quiz_cell_seconds // 2 * scale)}
 c.HiddenChecks.probe_timeout = round(300 * scale)
 c.HiddenChecks.tests_timeout = round(600 * scale)
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.

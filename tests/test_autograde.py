@@ -30,7 +30,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def graded_class(released_course, monkeypatch_module):
-    monkeypatch_module.setenv("CASE_STUDIES_CELL_TIMEOUT", "20")
+    # Far above the quiz's own 30 s per cell: the looping answers must be stopped by the quiz's limit.
+    monkeypatch_module.setenv("CASE_STUDIES_CELL_TIMEOUT", "600")
     source = course.read(released_course, "source", "quiz")
     release = course.read(released_course, "release", "quiz")
     for variant in VARIANTS + HOSTILE:
@@ -47,6 +48,7 @@ def test_every_submission_gets_its_outcome(graded_class):
     assert got == EXPECTED
     assert "not a valid notebook" in outcomes["broken_json"].reason
     assert "time limit" in outcomes["interrupt_ignorer"].reason
+    assert outcomes["infinite_loop"].seconds < 300, "the quiz's own cell limit stopped the loop"
     assert not (settings.REPO / "STOLEN_BY_STUDENT").exists(), "student code wrote outside its folder"
     gradebook = course.scores(root, "quiz")
     assert {s: row["total"] for s, row in gradebook.items()} == {s: e[0] for s, e in EXPECTED.items()}
@@ -99,12 +101,16 @@ READ_LIMITS = """
 import json
 from traitlets.config.loader import PyFileConfigLoader
 config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
-print(json.dumps([config.Execute.timeout, config.HiddenChecks.step_timeout]))
+quiz = [
+    config.ResilientExecute.timeout_by_assignment["quiz"],
+    config.HiddenChecks.step_timeout_by_assignment["quiz"],
+]
+print(json.dumps([config.Execute.timeout, config.HiddenChecks.step_timeout, *quiz]))
 """
 
 
 def course_time_limits(env: dict) -> list[int]:
-    """(cell timeout, probe step timeout) as the course config sets them in this environment."""
+    """Cell and probe step timeouts, then the quiz's, as the course config sets them in this environment."""
     env = {**env, "CASE_STUDIES_CELL_TIMEOUT": "150"}
     run = subprocess.run(
         [sys.executable, "-c", READ_LIMITS], cwd=course.COURSE, env=env, capture_output=True, text=True
@@ -117,8 +123,8 @@ def test_workers_that_share_the_cores_get_longer_time_limits():
     shared = autograde._worker_environment(2 * (os.cpu_count() or 1))  # one thread each, twice the cores
     assert alone["CASE_STUDIES_TIME_SCALE"] == "1"
     assert shared["TF_NUM_INTRAOP_THREADS"] == "1" and shared["CASE_STUDIES_TIME_SCALE"] == "2"
-    assert course_time_limits(alone) == [150, 75]
-    assert course_time_limits(shared) == [300, 150]
+    assert course_time_limits(alone) == [150, 75, 30, 15]
+    assert course_time_limits(shared) == [300, 150, 60, 30]
 
 
 def test_longest_jobs_start_first(tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
-from traitlets import Bool, Integer
+from traitlets import Bool, Dict, Integer
 
 from grader import hidden_checks, settings
 
@@ -52,6 +52,9 @@ class HiddenChecks(NbGraderPreprocessor):
     step_timeout = Integer(120, help="Seconds one answer cell or one artifact build may take").tag(
         config=True
     )
+    step_timeout_by_assignment = Dict(
+        {}, help="Seconds one answer cell may take in the named assignments, instead of `step_timeout`"
+    ).tag(config=True)
     sandboxed = Bool(True, help="Run the answer cells in the bubblewrap sandbox (grader.sandbox)").tag(
         config=True
     )
@@ -67,7 +70,7 @@ class HiddenChecks(NbGraderPreprocessor):
             self.probe_timeout,
             self.tests_timeout,
             self.sandboxed,
-            self.step_timeout,
+            self.step_timeout_by_assignment.get(assignment, self.step_timeout),
         )
         for cell in nb.cells:
             if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):

@@ -11,7 +11,7 @@ from jupyter_core.utils import run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
-from traitlets import Integer
+from traitlets import Dict, Integer
 
 
 def _error(ename: str, evalue: str):
@@ -20,6 +20,17 @@ def _error(ename: str, evalue: str):
 
 class ResilientExecute(Execute):
     max_output_bytes = Integer(1 << 20, help="Output kept per cell; the rest is dropped").tag(config=True)
+    timeout_by_assignment = Dict(
+        {}, help="Seconds a cell may run in the named assignments, instead of `timeout`"
+    ).tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        assignment = (resources or {}).get("nbgrader", {}).get("assignment")
+        self._assignment_timeout = self.timeout_by_assignment.get(assignment)
+        return super().preprocess(nb, resources, km)
+
+    def _get_timeout(self, cell):
+        return getattr(self, "_assignment_timeout", None) or super()._get_timeout(cell)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if getattr(self, "_stopped", None) is not None:
@@ -38,7 +49,7 @@ class ResilientExecute(Execute):
         except CellTimeoutError:
             # Interrupted at its time limit, the cell still did not hand the kernel back.
             self._stopped = f"cell {cell_index} was still running after its time limit"
-            reason = f"this cell did not stop when interrupted after {self.timeout} s"
+            reason = f"this cell did not stop when interrupted after {self._get_timeout(cell)} s"
             cell.outputs.append(_error("CellTimeoutError", reason))
             self.log.warning("Cell %s did not stop after its time limit", cell_index)
             return cell
