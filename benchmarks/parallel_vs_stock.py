@@ -4,12 +4,14 @@ speed-up, the sandbox's overhead per submission and peak memory per worker.
 
 The class is `make demo`'s: every assignment's solution, untouched release and realistic mistakes,
 and the quiz's hostile submissions (an infinite loop, a memory hog, a kernel killer, an answer
-thief...), with CASE_STUDIES_QUICK=1 training and a 150 s cell timeout, as in the demo.  Both graders
-run the course's nbgrader config, sandbox and hidden checks included, so the scores can agree; what
-differs is the scheduling.  Stock nbgrader grades one assignment after the other, one submission at a
-time; `grader` grades the whole class in one pool of workers, quiz first, as `make demo` does, on a
-fresh course (no earlier timings to order jobs by).  The sandbox's own cost is measured apart, on the
-quiz with one worker, with and without it.
+thief...), with CASE_STUDIES_QUICK=1 training and a 150 s lab cell timeout (the quiz keeps 30 s), as
+in the demo.  Both graders run the course's nbgrader config, sandbox and hidden checks included, so
+the scores can agree; what differs is the scheduling, and for `grader` the time limits, stretched by
+how many threads share a core so that a cell near its limit is not cut short by its neighbours.
+Stock nbgrader grades one assignment after the other, one submission at a time; `grader` grades the
+whole class in one pool of workers, quiz first, as `make demo` does, on a fresh course (no earlier
+timings to order jobs by).  The sandbox's own cost is measured apart, on the quiz with one worker,
+with and without it.
 
     .venv/bin/python benchmarks/parallel_vs_stock.py
 """
