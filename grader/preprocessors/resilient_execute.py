@@ -1,10 +1,11 @@
 """nbgrader's Execute step, made to survive what student code does to its kernel.
 
 A kernel that dies (memory exhausted, os._exit, a segfault), or that goes on running a cell after
-its time limit and the interrupt (a cell that ignores SIGINT), marks that cell and the cells after it
-instead of aborting the whole notebook, so the hidden checks, which run apart from the kernel, still
-award the credit the answers earned.  Output beyond a limit per cell is dropped
-while it streams, so a print loop cannot exhaust the grader's memory.
+its time limit and the interrupt (a cell that ignores SIGINT), marks that cell and the cells after
+it instead of aborting the whole notebook, so the hidden checks, which run apart from the kernel,
+still award the credit the answers earned.  Output beyond a limit per cell is dropped while it
+streams, so a print loop cannot exhaust the grader's memory.  An assignment that trains nothing
+can have a shorter cell limit than the labs (`timeout_by_assignment`).
 """
 
 from jupyter_core.utils import run_sync
