@@ -36,10 +36,11 @@ os.environ.update(settings.kernel_environment())
 # (`grader autograde`), a cell shares the cores, so every limit grows by the share it lost: a cell
 # that finishes when graded alone also finishes in parallel, and scores do not depend on the workers.
 scale, cell_seconds = settings.time_scale(), settings.cell_timeout()
-# The quiz trains nothing: it keeps nbgrader's own 30 s per cell, so a looping answer costs seconds.
-quiz_cell_seconds = min(30, cell_seconds)
 c.Execute.timeout = round(cell_seconds * scale)
-c.ResilientExecute.timeout_by_assignment = {"quiz": round(quiz_cell_seconds * scale)}
+# The quiz trains nothing: it keeps nbgrader's own 30 s per cell, so a looping answer costs seconds.
+# Its cells take milliseconds, so 30 s means a hang whatever the load: not stretched.
+quiz_cell_seconds = min(30, cell_seconds)
+c.ResilientExecute.timeout_by_assignment = {"quiz": quiz_cell_seconds}
 # After a cell's reply, its last output may lag on a loaded machine (an interrupted training loop
 # takes seconds to stop); nbgrader's 4 s would then abort the whole notebook.
 c.Execute.iopub_timeout = 30
@@ -52,7 +53,7 @@ c.Execute.iopub_timeout = 30
 c.SandboxedKernelManager.memory_limit = 6 * 2**30
 c.HiddenChecks.sandboxed = settings.sandbox_enabled()
 c.HiddenChecks.step_timeout = round(min(120, cell_seconds // 2) * scale)
-c.HiddenChecks.step_timeout_by_assignment = {"quiz": round(quiz_cell_seconds // 2 * scale)}
+c.HiddenChecks.step_timeout_by_assignment = {"quiz": quiz_cell_seconds // 2}
 c.HiddenChecks.probe_timeout = round(300 * scale)
 c.HiddenChecks.tests_timeout = round(600 * scale)
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
