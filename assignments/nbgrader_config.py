@@ -33,8 +33,8 @@ c.Exchange.root = os.environ.get("CASE_STUDIES_EXCHANGE", str(Path(__file__).res
 os.environ.update(settings.kernel_environment())
 
 # Training cells run for minutes, not the default 30 s.  Graded beside other submissions
-# (`grader autograde`), a cell shares the cores, so every limit grows by the share it lost: a cell
-# that finishes when graded alone also finishes in parallel, and scores do not depend on the workers.
+# (`grader autograde`), a cell shares the cores, so every limit grows by how many threads share a
+# core: a cell that would finish when graded alone is not cut short by its neighbours' load.
 scale, cell_seconds = settings.time_scale(), settings.cell_timeout()
 c.Execute.timeout = round(cell_seconds * scale)
 # The quiz trains nothing: it keeps nbgrader's own 30 s per cell, so a looping answer costs seconds.
