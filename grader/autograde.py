@@ -120,15 +120,14 @@ def _nbgrader_error(stderr: str) -> str:
 
 
 def grade_one(
-    root: Path, assignment: str, student: str, env: dict, timeout: float, started_pid=None
+    root: Path, assignment: str, student: str, maximum: float, env: dict, timeout: float, started_pid=None
 ) -> Outcome:
-    maximum = course.max_scores(root, assignment)["total"]
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
         return Outcome(student, "refused", reason, 0.0, maximum, 0.0, 0.0)
     code, stderr, seconds, memory = _run_nbgrader(root, assignment, student, env, timeout, started_pid)
-    score = course.scores(root, assignment).get(student, {}).get("total", 0.0)
+    score = course.total_score(root, assignment, student)
     if code is None:
         course.record_zero(root, assignment, student)
         return Outcome(
@@ -224,6 +223,7 @@ def autograde_many(
     env = _worker_environment(workers)
     bar = Progress(len(jobs), progress)
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
+    maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
     queue = deque(longest_first(root, jobs))
     running: dict[Future, _Running] = {}
     with ThreadPoolExecutor(min(len(jobs), 2 * workers) or 1) as pool:
@@ -232,7 +232,8 @@ def autograde_many(
             while queue and busy < workers and len(running) < 2 * workers:
                 assignment, student = queue.popleft()
                 job = _Running(assignment)
-                running[pool.submit(grade_one, root, assignment, student, env, timeout, job.started)] = job
+                args = (root, assignment, student, maxima[assignment], env, timeout, job.started)
+                running[pool.submit(grade_one, *args)] = job
                 busy += 1
             done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
             for future in done:

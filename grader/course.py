@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
-from nbgrader.api import Gradebook
+from nbgrader.api import Gradebook, MissingEntry
 
 from grader import settings
 
@@ -76,6 +76,15 @@ def scores(course: Path, assignment: str) -> dict[str, dict[str, float]]:
             row["total"] = submission.score
             table[submission.student.id] = row
     return table
+
+
+def total_score(course: Path, assignment: str, student: str) -> float:
+    """One submission's total from nbgrader's gradebook (0 when it has none)."""
+    with Gradebook(db_url(course), course_id="cnn-case-studies") as gradebook:
+        try:
+            return gradebook.find_submission(assignment, student).score
+        except MissingEntry:
+            return 0.0
 
 
 def max_scores(course: Path, assignment: str) -> dict[str, float]:

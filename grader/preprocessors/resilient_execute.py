@@ -28,13 +28,14 @@ class ResilientExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         assignment = (resources or {}).get("nbgrader", {}).get("assignment")
         self._assignment_timeout = self.timeout_by_assignment.get(assignment)
+        self._stopped = None  # why the cells left were not run, once one stopped the kernel
         return super().preprocess(nb, resources, km)
 
     def _get_timeout(self, cell):
-        return getattr(self, "_assignment_timeout", None) or super()._get_timeout(cell)
+        return self._assignment_timeout or super()._get_timeout(cell)
 
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
-        if getattr(self, "_stopped", None) is not None:
+        if self._stopped is not None:
             if cell.cell_type == "code":
                 cell.outputs = [_error("NotRun", f"not run: {self._stopped}")]
             return cell
