@@ -9,10 +9,11 @@ a recorded outcome (its reason, its score, its time and memory) whatever happene
 import json
 import math
 import os
+import queue
 import re
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections import deque
@@ -23,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from grader import course, cpu_watch, settings
+from grader.warm_nbgrader import WarmNbgrader, WorkerGone
 
 
 @dataclass
@@ -77,34 +79,63 @@ def _worker_environment(workers: int) -> dict[str, str]:
     return env
 
 
-def _run_nbgrader(root: Path, assignment: str, student: str, env: dict, timeout: float, started_pid=None):
+class _Servers:
+    """Warm nbgrader servers not grading anything now; a new one starts when none is idle."""
+
+    def __init__(self, env: dict):
+        self.env, self.idle, self.all = env, queue.SimpleQueue(), []
+
+    def take(self) -> WarmNbgrader:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            server = WarmNbgrader(self.env)
+            self.all.append(server)
+            return server
+
+    def close(self) -> None:
+        for server in self.all:
+            server.close()
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, 9)
+    except ProcessLookupError:
+        pass
+
+
+def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, timeout: float, started_pid):
     """Returns (returncode or None on timeout, stderr, seconds, peak RSS of the process tree in MB)."""
     started = time.monotonic()
-    argv = [sys.executable, "-m", "nbgrader", "autograde", assignment, "--student", student, "--force"]
-    process = subprocess.Popen(
-        argv,
-        cwd=root,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    if started_pid:
-        started_pid(process.pid)
-    timer = threading.Timer(timeout, lambda: os.killpg(process.pid, 9))
-    timer.start()
-    stderr = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    timer.cancel()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    timed_out = process.returncode == -9 and time.monotonic() - started >= timeout
-    return (
-        (None if timed_out else process.returncode),
-        stderr,
-        time.monotonic() - started,
-        usage.ru_maxrss / 1024,
-    )
+    children, timers = [], []
+
+    def begun(pid: int) -> None:
+        children.append(pid)
+        timers.append(threading.Timer(timeout, _kill_group, (pid,)))
+        timers[-1].start()
+        started_pid(pid)
+
+    with tempfile.TemporaryDirectory(prefix="nbgrader-log-") as folder:
+        log = Path(folder) / "stderr.txt"
+        for attempt in (1, 2):  # a server that stopped (never a submission's doing) is replaced once
+            server = servers.take()
+            try:
+                code, peak_kb = server.autograde(root, assignment, student, log, begun)
+                servers.idle.put(server)
+                break
+            except WorkerGone:
+                for pid in children:  # its nbgrader may still run: stop it before grading again
+                    _kill_group(pid)
+                if attempt == 2:
+                    raise
+            finally:
+                for timer in timers:
+                    timer.cancel()
+        stderr = log.read_text(errors="replace") if log.is_file() else ""
+    elapsed = time.monotonic() - started
+    timed_out = code == -9 and elapsed >= timeout
+    return (None if timed_out else code), stderr, elapsed, peak_kb / 1024
 
 
 def _nbgrader_error(stderr: str) -> str:
@@ -120,13 +151,24 @@ def _nbgrader_error(stderr: str) -> str:
 
 
 def grade_one(
-    root: Path, assignment: str, student: str, maximum: float, env: dict, timeout: float, started_pid=None
+    root: Path,
+    assignment: str,
+    student: str,
+    maximum: float,
+    servers: _Servers,
+    timeout: float,
+    started_pid,
 ) -> Outcome:
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
         return Outcome(student, "refused", reason, 0.0, maximum, 0.0, 0.0)
-    code, stderr, seconds, memory = _run_nbgrader(root, assignment, student, env, timeout, started_pid)
+    try:
+        run = _run_nbgrader(root, assignment, student, servers, timeout, started_pid)
+    except WorkerGone as error:
+        course.record_zero(root, assignment, student)
+        return Outcome(student, "failed", f"{error}; grade this submission again", 0.0, maximum, 0.0, 0.0)
+    code, stderr, seconds, memory = run
     score = course.total_score(root, assignment, student)
     if code is None:
         course.record_zero(root, assignment, student)
@@ -220,19 +262,19 @@ def autograde_many(
     sleeps until its timeout) does not hold its slot: the next submission starts, up to twice
     `workers` at once, so a looping notebook cannot leave a core idle for minutes."""
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    env = _worker_environment(workers)
+    servers = _Servers(_worker_environment(workers))
     bar = Progress(len(jobs), progress)
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
     maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
-    queue = deque(longest_first(root, jobs))
+    pending = deque(longest_first(root, jobs))
     running: dict[Future, _Running] = {}
     with ThreadPoolExecutor(min(len(jobs), 2 * workers) or 1) as pool:
-        while queue or running:
+        while pending or running:
             busy = sum(not job.waiting() for job in running.values())
-            while queue and busy < workers and len(running) < 2 * workers:
-                assignment, student = queue.popleft()
+            while pending and busy < workers and len(running) < 2 * workers:
+                assignment, student = pending.popleft()
                 job = _Running(assignment)
-                args = (root, assignment, student, maxima[assignment], env, timeout, job.started)
+                args = (root, assignment, student, maxima[assignment], servers, timeout, job.started)
                 running[pool.submit(grade_one, *args)] = job
                 busy += 1
             done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
@@ -243,6 +285,7 @@ def autograde_many(
             for job in running.values():
                 if job.activity:
                     job.activity.sample()
+    servers.close()
     for assignment, outcomes in results.items():
         save_outcomes(root, assignment, outcomes)
         outcomes.sort(key=lambda o: o.student)
