@@ -1,4 +1,5 @@
-"""Parallel autograding: one `nbgrader autograde --student` per submission, several at once.
+"""Parallel autograding: one `nbgrader autograde --student` per submission, several at once, each
+forked from a warm worker that has nbgrader imported already (grader.warm_nbgrader).
 
 Each worker is nbgrader itself on nbgrader's folders and gradebook, so a TA can still use nbgrader
 directly.  What nbgrader leaves to luck is decided here: a notebook that is not valid JSON is
@@ -285,7 +286,7 @@ def autograde_many(
             for job in running.values():
                 if job.activity:
                     job.activity.sample()
-    servers.close()
+    servers.close()  # (if the scheduler stops early, its servers end with their closed stdin)
     for assignment, outcomes in results.items():
         save_outcomes(root, assignment, outcomes)
         outcomes.sort(key=lambda o: o.student)

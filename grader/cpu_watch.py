@@ -10,8 +10,8 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(root_pid: int) -> float:
-    """CPU seconds of a process and its live descendants, their reaped children included."""
+def tree_cpu_seconds(root_pid: int) -> dict[int, float]:
+    """CPU seconds of a process and of each live descendant, their reaped children included, by pid."""
     children: dict[int, list[int]] = {}
     seconds: dict[int, float] = {}
     for entry in os.scandir("/proc"):
@@ -25,24 +25,33 @@ def tree_cpu_seconds(root_pid: int) -> float:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         seconds[pid] = sum(int(ticks) for ticks in fields[11:15]) / TICKS  # utime stime cutime cstime
-    total, stack = 0.0, [root_pid]
+    found, stack = {}, [root_pid]
     while stack:
         pid = stack.pop()
-        total += seconds.get(pid, 0.0)
+        if pid in seconds:
+            found[pid] = seconds[pid]
         stack += children.get(pid, [])
-    return total
+    return found
 
 
 class Activity:
-    """CPU use of one process tree over a sliding window of samples."""
+    """CPU use of one process tree over a sliding window of samples.
+
+    A process keeps the CPU time it was last seen with after it ends: a sandbox torn down is reaped
+    outside the tree (bubblewrap's inner process outlives the outer one), so a training kernel's
+    minutes of CPU left the sum and the tree read as idle, which lent the worker of a busy
+    submission.  Time counted twice (a child reaped inside the tree) only makes a tree look busier."""
 
     def __init__(self, pid: int, window: float = 15.0):
         self.pid, self.window = pid, window
         self.samples: deque[tuple[float, float]] = deque()
+        self.seen: dict[int, float] = {}
 
     def sample(self) -> None:
         now = time.monotonic()
-        self.samples.append((now, tree_cpu_seconds(self.pid)))
+        for pid, seconds in tree_cpu_seconds(self.pid).items():
+            self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
+        self.samples.append((now, sum(self.seen.values())))
         while len(self.samples) > 2 and now - self.samples[1][0] >= self.window:
             self.samples.popleft()
 

@@ -38,3 +38,22 @@ def test_a_tree_that_sleeps_is_waiting():
 
 def test_too_short_a_history_is_not_waiting():
     assert not watch("sleep 5", 0.3).waiting()
+
+
+# A worker that burns a second of CPU, then outlives its parent and is reaped outside the tree.
+ORPHANED_WORKER = (
+    f'{sys.executable} -c "import os, time\n'
+    "if os.fork() == 0:\n"
+    "    end = time.process_time() + 1\n"
+    "    while time.process_time() < end: pass\n"
+    "    time.sleep(3)\n"
+    "else:\n"
+    '    time.sleep(2)"'
+)
+
+
+def test_cpu_of_a_process_reaped_outside_the_tree_still_counts():
+    activity = watch(ORPHANED_WORKER, 3.0)
+    totals = [seconds for _, seconds in activity.samples]
+    assert totals == sorted(totals), "the tree's CPU time never goes down"
+    assert totals[-1] > 0.8
