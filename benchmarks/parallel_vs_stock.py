@@ -4,7 +4,7 @@ speed-up, the sandbox's overhead per submission and peak memory per worker.
 
 The class is `make demo`'s: every assignment's solution, untouched release and realistic mistakes,
 and the quiz's hostile submissions (an infinite loop, a memory hog, a kernel killer, an answer
-thief...), with CASE_STUDIES_QUICK=1 training and a 150 s lab cell timeout (the quiz keeps 30 s), as
+thief...), with CASE_STUDIES_QUICK=1 training and a 600 s lab cell timeout (the quiz keeps 30 s), as
 in the demo.  Both graders run the course's nbgrader config, sandbox and hidden checks included, so
 the scores can agree; what differs is the scheduling, and for `grader` the time limits, stretched by
 how many threads share a core so that a cell near its limit is not cut short by its neighbours.
@@ -65,7 +65,7 @@ def parallel(folder: Path, class_: dict, workers: int | None, sandboxed: bool = 
 
 
 def main() -> None:
-    os.environ.update(CASE_STUDIES_QUICK="1", CASE_STUDIES_CELL_TIMEOUT="150")
+    os.environ.update(CASE_STUDIES_QUICK="1", CASE_STUDIES_CELL_TIMEOUT="600")
     demo.prepare_all()
     count = sum(len(v) for v in DEMO_CLASS.values())
     with tempfile.TemporaryDirectory(prefix="bench-parallel-") as tmp:
