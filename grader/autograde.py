@@ -283,9 +283,10 @@ def autograde_many(
                 outcome = future.result()
                 results[running.pop(future).assignment].append(outcome)
                 bar.update(outcome)
+            table = cpu_watch.process_table()  # one read of /proc for every running submission
             for job in running.values():
                 if job.activity:
-                    job.activity.sample()
+                    job.activity.sample(table)
     servers.close()  # (if the scheduler stops early, its servers end with their closed stdin)
     for assignment, outcomes in results.items():
         save_outcomes(root, assignment, outcomes)

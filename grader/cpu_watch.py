@@ -10,8 +10,8 @@ from pathlib import Path
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def tree_cpu_seconds(root_pid: int) -> dict[int, float]:
-    """CPU seconds of a process and of each live descendant, their reaped children included, by pid."""
+def process_table() -> tuple[dict[int, list[int]], dict[int, float]]:
+    """Every process's children and CPU seconds (its reaped children included), read once from /proc."""
     children: dict[int, list[int]] = {}
     seconds: dict[int, float] = {}
     for entry in os.scandir("/proc"):
@@ -25,6 +25,12 @@ def tree_cpu_seconds(root_pid: int) -> dict[int, float]:
         pid = int(entry.name)
         children.setdefault(int(fields[1]), []).append(pid)
         seconds[pid] = sum(int(ticks) for ticks in fields[11:15]) / TICKS  # utime stime cutime cstime
+    return children, seconds
+
+
+def tree_cpu_seconds(root_pid: int, table=None) -> dict[int, float]:
+    """CPU seconds of a process and of each live descendant, by pid (from `table`, else /proc now)."""
+    children, seconds = table or process_table()
     found, stack = {}, [root_pid]
     while stack:
         pid = stack.pop()
@@ -48,9 +54,10 @@ class Activity:
         self.samples: deque[tuple[float, float]] = deque()
         self.seen: dict[int, float] = {}
 
-    def sample(self) -> None:
+    def sample(self, table=None) -> None:
+        """`table`: one process_table() shared by every tree sampled at this moment."""
         now = time.monotonic()
-        for pid, seconds in tree_cpu_seconds(self.pid).items():
+        for pid, seconds in tree_cpu_seconds(self.pid, table).items():
             self.seen[pid] = max(seconds, self.seen.get(pid, 0.0))
         self.samples.append((now, sum(self.seen.values())))
         while len(self.samples) > 2 and now - self.samples[1][0] >= self.window:
