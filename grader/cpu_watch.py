@@ -1,6 +1,11 @@
 """How much CPU a submission's grading is using, read from /proc: the whole process tree of its
 `nbgrader autograde`, sandboxed kernel and probe included.  The scheduler uses it to see a
-submission that only waits (a cell looping on `time.sleep` until its timeout) and lend its core."""
+submission that only waits (a cell looping on `time.sleep` until its timeout) and lend its core.
+
+Lab submissions wait too: with TensorFlow 2.21, when `fit` drops a tf.data iterator (between or
+after epochs) the kernel sat for about 36 s using no CPU, its main thread in the iterator's
+destructor waiting for the tf.data autotuning thread (gdb stacks of ResNets kernels graded by stock
+nbgrader, 2026-12-02).  Stock nbgrader leaves the machine idle then; the scheduler lends the core."""
 
 import os
 import time
