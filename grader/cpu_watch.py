@@ -2,10 +2,11 @@
 `nbgrader autograde`, sandboxed kernel and probe included.  The scheduler uses it to see a
 submission that only waits (a cell looping on `time.sleep` until its timeout) and lend its core.
 
-Lab submissions wait too: with TensorFlow 2.21, when `fit` drops a tf.data iterator (between or
-after epochs) the kernel sat for about 36 s using no CPU, its main thread in the iterator's
-destructor waiting for the tf.data autotuning thread (gdb stacks of ResNets kernels graded by stock
-nbgrader, 2026-12-02).  Stock nbgrader leaves the machine idle then; the scheduler lends the core."""
+Lab submissions used to wait too: with TensorFlow 2.21 the ResNets kernel sat for about 30 s using no
+CPU when `fit` dropped its tf.data iterator, the main thread in the iterator's destructor waiting for
+tf.data's autotuning thread (gdb, 2026-12-02).  The notebook now turns autotuning off for its pipeline;
+a student's own pipeline may still do it.  Stock nbgrader leaves the machine idle then; the scheduler
+lends the core."""
 
 import os
 import time
