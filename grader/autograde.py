@@ -24,7 +24,7 @@ from pathlib import Path
 
 import nbformat
 
-from grader import course, cpu_watch, settings
+from grader import course, cpu_watch, safe_files, settings
 from grader.warm_nbgrader import WarmNbgrader, WorkerGone
 
 
@@ -50,7 +50,14 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
 
 def refusal(root: Path, assignment: str, student: str) -> str | None:
     """Why a submission cannot be graded at all, or None."""
-    path = root / "submitted" / student / assignment / course.notebook_name(root, assignment)
+    folder = root / "submitted" / student / assignment
+    path = folder / course.notebook_name(root, assignment)
+    # nbgrader copies submitted files with links followed: only plain files may be graded.
+    for parent, folders, files in os.walk(folder):
+        for name in sorted(folders + files):
+            why = safe_files.why_unsafe(Path(parent) / name)
+            if why and why != "a folder":
+                return f"{name!r:.80} in the submission is {why}: submit plain files only"
     if not path.is_file():
         return f"no {path.name} in the submission"
     try:

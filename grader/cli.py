@@ -78,7 +78,13 @@ def _autograde(args) -> int:
 
 
 def _feedback(args) -> int:
+    from grader.preprocessors import clean_folder
+
     root = _root(args)
+    # generate_feedback copies every file of the autograded folder with links followed
+    for folder in sorted((root / "autograded").glob(f"*/{args.assignment}")):
+        for line in clean_folder.remove_unsafe(folder):
+            print(f"warning: removed from {folder}: {line}", file=sys.stderr)
     course.nbgrader(root, "generate_feedback", args.assignment, "--force")
     print(f"feedback: {root / 'feedback'}")
     if args.release:

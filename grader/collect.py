@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from grader import course
+from grader import course, safe_files
 
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]*$")
 
@@ -43,8 +43,12 @@ def _entries(source: Path):
                     )
     elif source.is_dir():
         for path in sorted(source.rglob("*.ipynb")):
-            when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-            yield PurePosixPath(path.relative_to(source).as_posix()), path.read_bytes(), when
+            name = PurePosixPath(path.relative_to(source).as_posix())
+            if safe_files.why_unsafe(path):  # a link would make the grader read what it points at
+                yield name, None, None
+                continue
+            when = datetime.fromtimestamp(path.lstat().st_mtime, UTC)
+            yield name, safe_files.read_bytes(path), when
     else:
         raise FileNotFoundError(f"{source} is neither a folder nor a zip file")
 
@@ -56,7 +60,11 @@ def collect(root: Path, assignment: str, source: Path) -> Collection:
         if ".ipynb_checkpoints" in entry.parts:
             continue
         student = _student_of(entry)
-        if student is None:
+        if content is None:
+            result.skipped.append(
+                f"{entry}: {safe_files.why_unsafe(source / entry)}, not a plain notebook file"
+            )
+        elif student is None:
             result.skipped.append(
                 f"{entry}: no student id in the path (use <student>/<file> or <student>_<file>)"
             )

@@ -4,22 +4,27 @@ Two processes, so the verdicts never share an interpreter with student code.  Th
 each graded cell to its checks; failures become short concept messages, never test code.
 """
 
+import importlib
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from grader import sandbox, settings
+from grader import safe_files, sandbox, settings, student_text
 
 SUITES = Path(__file__).resolve().parent / "hidden_tests"
 PROBE = Path(__file__).resolve().parent / "probe.py"
+HELPER_LIMIT = 1 << 20  # a helper module the probe imports; bigger is not a helper
+JUDGE_MEMORY = 6 << 30  # bytes per judge process: a ResNet-50 and the grader-only photos fit
 
 
 @dataclass
@@ -68,39 +73,140 @@ def _probe_folder(
 ) -> list[str]:
     """A fresh folder holding the submission's helper files, the notebook, the probe and its plan."""
     folder.mkdir()
-    for helper in Path(submission_dir).glob("*.py"):
-        shutil.copy(helper, folder)
+    for helper in sorted(Path(submission_dir).glob("*.py")):
+        if safe_files.why_unsafe(helper, HELPER_LIMIT) is None:  # CleanFolder left only plain files
+            safe_files.copy(helper, folder / helper.name, HELPER_LIMIT)
     nbformat.write(notebook, folder / "submission.ipynb")
     shutil.copy(PROBE, folder / "_probe.py")
     shutil.copy(SUITES / assignment / "probe_plan.py", folder / "_probe_plan.py")
     return [sys.executable, "_probe.py", "submission.ipynb", "_probe_plan.py", "artifacts", str(step_seconds)]
 
 
-def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool) -> dict:
+class ProbeReport:
+    """The probe's report, built by the grader from the JSON lines the probe sends through a pipe.
+
+    Student code runs in the probe's process and may send lines too: every line is parsed on its
+    own, only known fields of bounded size are taken, and all text is bounded and redacted."""
+
+    MAX_BYTES = 1 << 20  # read from the pipe; the rest is drained and dropped
+
+    def __init__(self, redact: student_text.Redactor):
+        self.redact = redact
+        self.data = {"cell_errors": [], "artifacts": {}, "running": None, "finished": False}
+
+    def take(self, line: bytes) -> None:
+        try:
+            event = json.loads(line)
+        except ValueError:
+            return
+        if not isinstance(event, dict):
+            return
+        running = event.get("running", "absent")
+        if running is None or (isinstance(running, int) and 0 <= running < 10_000):
+            self.data["running"] = running
+        if isinstance(event.get("cell_error"), str) and len(self.data["cell_errors"]) < 20:
+            self.data["cell_errors"].append(self.redact(event["cell_error"]))
+        name, status = event.get("artifact"), event.get("status")
+        if isinstance(name, str) and isinstance(status, str) and len(name) <= 40 and name.isidentifier():
+            self.data["artifacts"][name] = status if status in ("ok", "running") else self.redact(status)
+        if event.get("finished") is True:
+            self.data["finished"] = True
+        if isinstance(event.get("fatal"), str):
+            self.data["fatal"] = self.redact(event["fatal"], 1000)
+
+    def read_from(self, fd: int) -> None:
+        received = 0
+        with os.fdopen(fd, "rb") as pipe:
+            for line in pipe:
+                received += len(line)
+                if received <= self.MAX_BYTES:
+                    self.take(line[:10_000])
+
+
+def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool, redact) -> dict:
     """Runs the probe; when student code ends the process, runs it again without that cell."""
-    report, skipped = {}, []
+    report, skipped = ProbeReport(redact), []
     for _ in range(3):
-        attempt = argv + [",".join(map(str, skipped))]
-        if sandboxed:
-            sandbox.run_sandboxed(
-                sandbox.SandboxPolicy(work_dir=folder), attempt, timeout=timeout, quiet=True
-            )
-        else:
-            subprocess.run(
-                attempt,
-                cwd=folder,
-                env=_environment(),
-                timeout=timeout,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                check=False,
-            )
-        path = folder / "artifacts" / "probe.json"
-        report = json.loads(path.read_text()) if path.is_file() else {}
-        if report.get("finished") or report.get("running") is None:
+        report = ProbeReport(redact)
+        read_end, write_end = os.pipe()
+        reader = threading.Thread(target=report.read_from, args=(read_end,), daemon=True)
+        reader.start()
+        attempt = argv + [str(write_end), ",".join(map(str, skipped))]
+        try:
+            if sandboxed:
+                sandbox.run_sandboxed(
+                    sandbox.SandboxPolicy(work_dir=folder),
+                    attempt,
+                    timeout=timeout,
+                    quiet=True,
+                    pass_fds=(write_end,),
+                )
+            else:
+                subprocess.run(
+                    attempt,
+                    cwd=folder,
+                    env=_environment(),
+                    timeout=timeout,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                    check=False,
+                    pass_fds=(write_end,),
+                )
+        finally:
+            os.close(write_end)
+            reader.join(10)  # ends at EOF: every writer is gone once the sandbox has ended
+        if report.data["finished"] or report.data["running"] is None:
             break
-        skipped.append(report["running"])
-    return report
+        skipped.append(report.data["running"])
+    return report.data
+
+
+def _judge_folder(folder: Path, artifacts: Path, submission_dir: Path, assignment: str, report: dict):
+    """The judge's own copies: artifacts the probe built and the files the suite reads, plain files
+    only (student code wrote both), and the probe report as the grader saw it."""
+    (folder / "artifacts").mkdir(parents=True)
+    (folder / "submission").mkdir()
+    for path in sorted(artifacts.iterdir()) if artifacts.is_dir() else []:
+        if safe_files.why_unsafe(path) is None:
+            safe_files.copy(path, folder / "artifacts" / path.name)
+    for name in importlib.import_module(f"grader.hidden_tests.{assignment}").JUDGED_FILES:
+        if safe_files.why_unsafe(submission_dir / name) is None:
+            safe_files.copy(submission_dir / name, folder / "submission" / name)
+    (folder / "artifacts" / "probe.json").write_text(json.dumps(report, indent=1))
+
+
+def judge_policy(folder: Path) -> sandbox.SandboxPolicy:
+    """The judge never runs student code, but it loads models student code saved: it runs sandboxed
+    too, seeing the grader's code and grader-only data read-only, writing only its own folder."""
+    trusted = [SUITES.parent, settings.grader_data_dir()]
+    hidden = [p for p in sandbox.default_hidden() if p.resolve() not in {t.resolve() for t in trusted}]
+    env = settings.kernel_environment() | {"CASE_STUDIES_GRADER_DATA": str(settings.grader_data_dir())}
+    return sandbox.SandboxPolicy(
+        work_dir=folder,
+        read_only=sandbox.default_read_only() + trusted,
+        hidden=hidden,
+        memory_bytes=JUDGE_MEMORY,
+        env=env,
+    )
+
+
+def _judge(tests: list[str], folder: Path, timeout: int, sandboxed: bool) -> None:
+    if sandboxed:
+        sandbox.run_sandboxed(judge_policy(folder), tests, timeout=timeout, quiet=True)
+    else:
+        subprocess.run(
+            tests,
+            cwd=folder,
+            env=_environment(),
+            timeout=timeout,
+            capture_output=True,
+            check=False,
+            preexec_fn=_judge_limits,
+        )
+
+
+def _judge_limits() -> None:
+    resource.setrlimit(resource.RLIMIT_DATA, (JUDGE_MEMORY, JUDGE_MEMORY))
 
 
 def run(
@@ -111,15 +217,16 @@ def run(
     tests_timeout: int = 600,
     sandboxed: bool = True,
     step_seconds: int = 120,
+    course_root: Path | None = None,
 ) -> Verdicts:
     verdicts = Verdicts()
+    redact = student_text.Redactor(student_text.grader_inputs(SUITES, assignment, PROBE, course_root))
     with tempfile.TemporaryDirectory(prefix="hidden-checks-") as tmp:
-        probe_dir, results = Path(tmp) / "probe", Path(tmp) / "results.json"
-        artifacts = probe_dir / "artifacts"
+        probe_dir, judge_dir = Path(tmp) / "probe", Path(tmp) / "judge"
         probe = _probe_folder(notebook, assignment, submission_dir, probe_dir, step_seconds)
         report, started = {}, time.monotonic()
         try:
-            report = _run_probe(probe, probe_dir, probe_timeout, sandboxed)
+            report = _run_probe(probe, probe_dir, probe_timeout, sandboxed, redact)
         except subprocess.TimeoutExpired:
             verdicts.problems.append(
                 f"your answer cells did not finish within {probe_timeout} s when run on their own"
@@ -131,11 +238,17 @@ def run(
         }
         verdicts.problems += [f"an answer cell raised {error}" for error in report.get("cell_errors", [])]
         verdicts.seconds["probe"] = round(time.monotonic() - started, 1)
-        options = [f"--artifacts={artifacts}", f"--submission-dir={submission_dir}", f"--results={results}"]
+        _judge_folder(judge_dir, probe_dir / "artifacts", Path(submission_dir), assignment, report)
+        results = judge_dir / "results.json"
+        options = [
+            f"--artifacts={judge_dir / 'artifacts'}",
+            f"--submission-dir={judge_dir / 'submission'}",
+            f"--results={results}",
+        ]
         tests = [sys.executable, "-m", "pytest", *suite_arguments(assignment), *options]
         started = time.monotonic()
         try:
-            subprocess.run(tests, env=_environment(), timeout=tests_timeout, capture_output=True, check=False)
+            _judge(tests, judge_dir, tests_timeout, sandboxed)
         except subprocess.TimeoutExpired:
             verdicts.problems.append(f"the hidden checks did not finish within {tests_timeout} s")
         verdicts.seconds["judge"] = round(time.monotonic() - started, 1)

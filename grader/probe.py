@@ -4,7 +4,11 @@ Runs in its own process (and sandbox, when enabled).  It only *produces* artifac
 models, arrays); the verdicts are computed by the hidden tests in another process that never
 executes student code, so nothing defined in a notebook can forge them.
 
-    python probe.py NOTEBOOK PROBE_PLAN OUT_DIR
+    python probe.py NOTEBOOK PROBE_PLAN OUT_DIR STEP_SECONDS REPORT_FD [SKIP]
+
+Its report is a stream of JSON lines on REPORT_FD, a pipe read by the grader, which builds the
+report itself: student code shares this process and may write to the pipe too, but it cannot take
+back or rewrite what was sent, and the grader bounds and filters every line.
 
 It imports nothing of the grader package (which the sandbox hides): the hidden checks copy this
 file and the assignment's probe_plan.py (third-party imports only) next to the submission.
@@ -12,6 +16,7 @@ file and the assignment's probe_plan.py (third-party imports only) next to the s
 
 import importlib.util
 import json
+import os
 import signal
 import sys
 import traceback
@@ -50,9 +55,9 @@ def _step(seconds: int, action):
         signal.alarm(0)
 
 
-def _save(out: Path, report: dict) -> None:
-    """Written after every step, so a process killed by student code still leaves its record."""
-    (out / "probe.json").write_text(json.dumps(report, indent=1))
+def _emit(fd: int, **event) -> None:
+    """Sent before and after every step, so a process killed by student code still leaves its record."""
+    os.write(fd, (json.dumps(event) + "\n").encode())
 
 
 def load_plan(path: str):
@@ -62,43 +67,41 @@ def load_plan(path: str):
     return plan
 
 
-def main(notebook_path: str, plan_path: str, out_dir: str, step_seconds: str = "120", skip: str = "") -> int:
+def main(
+    notebook_path: str, plan_path: str, out_dir: str, step_seconds: str, report_fd: str, skip: str = ""
+) -> int:
     """Skip lists cells (by position) that killed an earlier attempt of this probe."""
     from IPython.core.interactiveshell import InteractiveShell
 
-    out = Path(out_dir)
+    out, fd = Path(out_dir), int(report_fd)
     out.mkdir(parents=True, exist_ok=True)
     seconds, skipped = int(step_seconds), {int(i) for i in skip.split(",") if i}
-    report = {"cell_errors": [], "artifacts": {}, "running": None, "finished": False}
     try:
         shell = InteractiveShell.instance()
         for index, source in enumerate(cells_to_run(nbformat.read(notebook_path, as_version=4))):
             if index in skipped:
-                report["cell_errors"].append(f"cell {index} was skipped: it ended the process that ran it")
+                _emit(fd, cell_error=f"cell {index} was skipped: it ended the process that ran it")
                 continue
-            report["running"] = index
-            _save(out, report)
+            _emit(fd, running=index)
             try:
                 result = _step(seconds, lambda source=source: shell.run_cell(source, silent=True))
                 error = None if result.success else (result.error_in_exec or result.error_before_exec)
             except StepTimeout as timeout:
                 error = timeout
             if error is not None:
-                report["cell_errors"].append(f"{type(error).__name__}: {error}"[:300])
-        report["running"] = None
+                _emit(fd, cell_error=f"{type(error).__name__}: {error}"[:300])
+        _emit(fd, running=None)
         plan = load_plan(plan_path)
         for name, build in plan.ARTIFACTS.items():
-            report["artifacts"][name] = "running"
-            _save(out, report)
+            _emit(fd, artifact=name, status="running")
             try:
                 _step(seconds, lambda build=build: build(shell.user_ns, out))
-                report["artifacts"][name] = "ok"
+                _emit(fd, artifact=name, status="ok")
             except BaseException as error:  # a student's function may raise anything
-                report["artifacts"][name] = f"{type(error).__name__}: {error}"[:500]
-        report["finished"] = True
+                _emit(fd, artifact=name, status=f"{type(error).__name__}: {error}"[:500])
+        _emit(fd, finished=True)
     except Exception:
-        report["fatal"] = traceback.format_exc(limit=3)[-1000:]
-    _save(out, report)
+        _emit(fd, fatal=traceback.format_exc(limit=3)[-1000:])
     return 0
 
 

@@ -201,6 +201,7 @@ def run_sandboxed(
     timeout: float | None = None,
     env: dict[str, str] | None = None,
     quiet: bool = False,
+    pass_fds: tuple[int, ...] = (),
 ) -> subprocess.CompletedProcess:
     """Runs a command (e.g. a probe script on student code) in the sandbox, capturing text output.
 
@@ -216,7 +217,9 @@ def run_sandboxed(
             if quiet
             else {"capture_output": True}
         )
-        return subprocess.run(cmd, text=True, timeout=timeout, cwd=policy.work_dir, **output)
+        return subprocess.run(
+            cmd, text=True, timeout=timeout, cwd=policy.work_dir, pass_fds=pass_fds, **output
+        )
     finally:
         if cgroup:
             cgroup.remove()

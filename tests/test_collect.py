@@ -31,3 +31,17 @@ def test_cli_reports_missing_source(tmp_path, capsys):
 
     code = cli.main(["collect", "quiz", "--from", str(tmp_path / "nothing"), "--course", str(tmp_path)])
     assert code == 2 and "neither a folder nor a zip" in capsys.readouterr().err
+
+
+def test_links_in_a_folder_of_submissions_are_reported_not_read(tmp_path):
+    root = tmp_path / "course"
+    (root / "source" / "quiz").mkdir(parents=True)
+    nbformat.write(new_notebook(), root / "source" / "quiz" / "Case_Studies_Quiz.ipynb")
+    (tmp_path / "secret.ipynb").write_text("the grader's own file")
+    (tmp_path / "inbox" / "mallory").mkdir(parents=True)
+    (tmp_path / "inbox" / "mallory" / "quiz.ipynb").symlink_to(tmp_path / "secret.ipynb")
+    result = collect.collect(root, "quiz", tmp_path / "inbox")
+    assert result.collected == [] and result.skipped == [
+        "mallory/quiz.ipynb: a symbolic link, not a plain notebook file"
+    ]
+    assert not (root / "submitted" / "mallory").exists()

@@ -14,7 +14,8 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade, is_solution
 from traitlets import Bool, Dict, Integer
 
-from grader import hidden_checks, settings
+from grader import hidden_checks, safe_files, settings
+from grader.preprocessors.clean_folder import NOTE_KEY
 
 RECORD_FILE = "hidden_checks.json"
 
@@ -63,31 +64,36 @@ class HiddenChecks(NbGraderPreprocessor):
         assignment = resources["nbgrader"]["assignment"]
         if not hidden_checks.has_suite(assignment):
             return nb, resources
+        folder = Path(resources["metadata"]["path"])
         verdicts = hidden_checks.run(
             nb,
             assignment,
-            resources["metadata"]["path"],
+            folder,
             self.probe_timeout,
             self.tests_timeout,
             self.sandboxed,
             self.step_timeout_by_assignment.get(assignment, self.step_timeout),
+            course_root=folder.resolve().parents[2],  # <root>/autograded/<student>/<assignment>
         )
-        for cell in nb.cells:
-            if cell.cell_type == "code" and is_grade(cell) and not is_solution(cell):
-                self._score(cell, verdicts)
-        self._record(verdicts, Path(resources["metadata"]["path"]))
+        notes = resources.get(NOTE_KEY, [])
+        test_cells = [c for c in nb.cells if c.cell_type == "code" and is_grade(c) and not is_solution(c)]
+        for index, cell in enumerate(test_cells):
+            self._score(cell, verdicts, notes if index == 0 else [])
+        self._record(verdicts, notes, folder)
         return nb, resources
 
-    def _record(self, verdicts, folder: Path) -> None:
-        """Per-check verdicts beside the autograded notebook, for the class report (no test code)."""
+    def _record(self, verdicts, notes: list[str], folder: Path) -> None:
+        """Per-check verdicts beside the autograded notebook, for the class report (no test code).
+        Written as a new file: whatever student code left under that name is replaced, not followed."""
         record = {
             "cells": {cell: [asdict(check) for check in checks] for cell, checks in verdicts.cells.items()},
             "problems": verdicts.problems,
+            "notes": notes,
             "seconds": verdicts.seconds,
         }
-        (folder / RECORD_FILE).write_text(json.dumps(record, indent=1))
+        safe_files.write_text(folder / RECORD_FILE, json.dumps(record, indent=1))
 
-    def _score(self, cell, verdicts):
+    def _score(self, cell, verdicts, notes: list[str]):
         grade_id = cell.metadata.nbgrader["grade_id"]
         checks = verdicts.cells.get(grade_id, [])
         if not checks:
@@ -103,7 +109,7 @@ class HiddenChecks(NbGraderPreprocessor):
                 if name in failed
             ]
             problems += verdicts.problems
-        summary = feedback_text(checks, problems)
+        summary = feedback_text(checks, problems + notes)
         text = f"{public}\n\n{summary}\n" if public else f"{summary}\n"
         cell.outputs = [
             new_output("stream", name="stdout", text=text),
