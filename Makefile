@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint notebooks-clean data benchmarks lab clean
 
 $(STAMP): requirements.txt pyproject.toml
-	./.ci/system-packages || echo "warning: could not install bubblewrap/postgresql; see README"
+	./.ci/system-packages || echo "warning: could not install bubblewrap/postgresql/chromium; see README"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .

@@ -13,7 +13,9 @@ from nbgrader.preprocessors import (
 )
 
 from grader import settings
+from grader.page_policy import FeedbackExporter
 from grader.preprocessors import HiddenChecks, ResilientExecute
+from grader.preprocessors.sanitize_outputs import SanitizeOutputs
 from grader.sandbox import SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
@@ -60,6 +62,7 @@ c.HiddenChecks.tests_timeout = round(600 * scale)
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,
     HiddenChecks,
+    SanitizeOutputs,  # before anything renders outputs or student markdown as HTML
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -67,3 +70,6 @@ c.Autograde.autograde_preprocessors = [
     AssignLatePenalties,
     CheckCellMetadata,
 ]
+
+# Feedback pages refuse every script (grader/page_policy.py), a second line behind SanitizeOutputs.
+c.GenerateFeedback.exporter_class = FeedbackExporter

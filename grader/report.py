@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from nbgrader.api import Gradebook, MissingEntry
 
-from grader import autograde, course
+from grader import autograde, course, page_policy
 from grader.preprocessors.hidden_checks import RECORD_FILE
 
 MOST_FAILED = 5  # checks whose concept messages the report quotes
@@ -297,7 +297,8 @@ def build_report(root: Path, assignments: list[str]) -> Path:
     )
     path = root / "reports" / "index.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
+    # Every student-derived string is escaped above; the policy is the second line.
+    path.write_text(page_policy.with_policy(page), encoding="utf-8")
     return path
 
 

@@ -2,5 +2,6 @@
 
 from grader.preprocessors.hidden_checks import HiddenChecks
 from grader.preprocessors.resilient_execute import ResilientExecute
+from grader.preprocessors.sanitize_outputs import SanitizeOutputs
 
-__all__ = ["HiddenChecks", "ResilientExecute"]
+__all__ = ["HiddenChecks", "ResilientExecute", "SanitizeOutputs"]
