@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
+# A cell's last marker has no newline after it.
+SOLUTION_MARKERS = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[ \t]*(\n|\Z)", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,9 @@ def _grader_lines(files: list[Path]) -> list[str]:
 @pytest.mark.slow
 def test_nothing_of_the_grader_reaches_what_students_get_back(attacked):
     root, suites = attacked["root"], settings.REPO / "grader" / "hidden_tests"
-    secrets = _grader_lines([*suites.rglob("*.py")]) + ["BEGIN SOLUTION", "END SOLUTION"]
+    released = "\n".join(p.read_text() for p in (root / "release").rglob("*.*"))  # public tests
+    secrets = [line for line in _grader_lines([*suites.rglob("*.py")]) if line not in released]
+    secrets += ["BEGIN SOLUTION", "END SOLUTION"]
     returned = [p for s in EXPECTED | {"model_thief": 0} for p in (root / "feedback" / s).rglob("*")]
     assert returned, "feedback was generated"
     for path in returned:
