@@ -14,7 +14,7 @@ from nbgrader.preprocessors import (
 
 from grader import settings
 from grader.page_policy import FeedbackExporter
-from grader.preprocessors import HiddenChecks, ResilientExecute
+from grader.preprocessors import CleanFolder, HiddenChecks, ResilientExecute
 from grader.preprocessors.sanitize_outputs import SanitizeOutputs
 from grader.sandbox import SandboxedExecute
 
@@ -61,6 +61,7 @@ c.HiddenChecks.tests_timeout = round(600 * scale)
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,
+    CleanFolder,  # before anything of the grader reads what student code left in the folder
     HiddenChecks,
     SanitizeOutputs,  # before anything renders outputs or student markdown as HTML
     IgnorePattern,

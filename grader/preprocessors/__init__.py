@@ -1,7 +1,8 @@
 """nbgrader preprocessors of the course, one small module per step (as nbgrader's own)."""
 
+from grader.preprocessors.clean_folder import CleanFolder
 from grader.preprocessors.hidden_checks import HiddenChecks
 from grader.preprocessors.resilient_execute import ResilientExecute
 from grader.preprocessors.sanitize_outputs import SanitizeOutputs
 
-__all__ = ["HiddenChecks", "ResilientExecute", "SanitizeOutputs"]
+__all__ = ["CleanFolder", "HiddenChecks", "ResilientExecute", "SanitizeOutputs"]
