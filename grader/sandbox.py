@@ -7,8 +7,9 @@ gradebook, other submissions) are either never bound or covered by an empty tmpf
 
 Memory is limited twice: RLIMIT_DATA per process (a clean MemoryError; unlike RLIMIT_AS it
 ignores the large address-space reservations TensorFlow makes) and, when the grader may write
-the cgroup v1 memory and pids controllers (root on this machine), a cgroup for the whole process
-tree that also counts /tmp and child processes (cgroup v2 is not handled yet: rlimits only).
+the memory and pids controllers (cgroup v1, or a delegated cgroup v2 subtree), a cgroup for the
+whole process tree that also counts /tmp and child processes; without one, only rlimits hold.
+Writes are limited by RLIMIT_FSIZE per file and by a watch on the size of the writable folders.
 Wall time is handled by the caller.
 
 nbgrader 0.9.6 passes kernel_manager_class to Execute as a keyword, which beats config
@@ -22,9 +23,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -39,14 +42,24 @@ SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib64", "/lib32")
 # Only what Python, TensorFlow and matplotlib read in /etc: /etc/shadow and friends stay out.
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group", "nsswitch.conf")
 ETC_ENTRIES += ("hosts", "ssl", "ca-certificates", "fonts", "alternatives", "mime.types")
-# Variables that may cross into the sandbox; everything else (tokens, grader paths) is dropped.
-ENV_PREFIXES = ("LANG", "LC_", "TZ", "CASE_STUDIES_", "KERAS_", "TF_CPP_", "TF_ENABLE_", "TF_NUM_")
-ENV_PREFIXES += ("OMP_", "MKL_", "OPENBLAS_")
-ENV_NAMES = {"MPLBACKEND", "PYTHONHASHSEED", "JPY_SESSION_NAME"}
-ENV_SECRET = {"CASE_STUDIES_GRADER_DATA", "CASE_STUDIES_MIRROR", "CASE_STUDIES_DOWNLOADS"}
+# The only variables student code (kernels, the probe) may see, by exact name: a prefix would let a
+# CASE_STUDIES_TOKEN or a gradebook URL with its password through.  Locale; TensorFlow's threads,
+# oneDNN and log level; the course's student data, quick-mode knob and weights; what the sandbox
+# sets itself (home, user, temp folder, PATH) and what Jupyter passes to a kernel.
+ENV_LOCALE = {"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "TZ"}
+ENV_LOCALE |= {"LC_MONETARY", "LC_MESSAGES"}
+ENV_THREADS = {"TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
+ENV_THREADS |= {"OPENBLAS_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED"}
+ENV_COURSE = {"CASE_STUDIES_DATA", "CASE_STUDIES_QUICK", "KERAS_HOME", "MPLBACKEND"}
+ENV_SANDBOX = {"HOME", "USER", "TMPDIR", "MPLCONFIGDIR", "PATH", "JPY_PARENT_PID", "JPY_SESSION_NAME"}
+ENV_ALLOWED = frozenset(ENV_LOCALE | ENV_THREADS | ENV_COURSE | ENV_SANDBOX)
 HOME = "/tmp/home"
 CGROUP_V1 = Path("/sys/fs/cgroup")
 CGROUP_GROUP = "case_studies_sandbox"
+# Set by `grader autograde` for one submission's nbgrader: its sandboxes' cgroups go under this
+# group (relative to CGROUP_GROUP), so that the scheduler can remove them all however it ended.
+CGROUP_PARENT = "CASE_STUDIES_CGROUP_PARENT"
+CONTROLLERS = ("memory", "pids")
 
 
 class SandboxError(RuntimeError):
@@ -69,8 +82,74 @@ def default_hidden() -> list[Path]:
     return hidden + [Path(p).expanduser() for p in extra.split(os.pathsep) if p]
 
 
+@dataclass(frozen=True)
+class CgroupMode:
+    version: str  # "v1", "v2" or "none" (rlimits only)
+    base: Path | None = None  # v1: the hierarchies' root; v2: the delegated group sandboxes go under
+
+    def folders(self, relative: str) -> list[Path]:
+        """The group's folder in each hierarchy: one per controller in v1, one in v2."""
+        if self.version == "v1":
+            return [self.base / ctl / CGROUP_GROUP / relative for ctl in CONTROLLERS]
+        return [self.base / CGROUP_GROUP / relative] if self.version == "v2" else []
+
+
+def own_cgroup_v2(proc_self_cgroup: str) -> str | None:
+    """The unified hierarchy's path in /proc/self/cgroup ("0::/user.slice/..."), if any."""
+    for line in proc_self_cgroup.splitlines():
+        if line.startswith("0::"):
+            return line[3:]
+    return None
+
+
+def detect_cgroups(root: Path = CGROUP_V1, proc_self_cgroup: str | None = None) -> CgroupMode:
+    """v1 when its memory and pids hierarchies are writable; v2 when our own group is writable
+    (root, or delegated to our user) and offers both controllers to the groups we make in it."""
+    if all(os.access(root / ctl, os.W_OK) for ctl in CONTROLLERS):
+        return CgroupMode("v1", root)
+    if not (root / "cgroup.controllers").is_file():
+        return CgroupMode("none")
+    text = Path("/proc/self/cgroup").read_text() if proc_self_cgroup is None else proc_self_cgroup
+    own = own_cgroup_v2(text)
+    folder = root / own.lstrip("/") if own is not None else None
+    if folder is None or not os.access(folder / "cgroup.subtree_control", os.W_OK):
+        return CgroupMode("none")
+    offered = (folder / "cgroup.controllers").read_text().split()
+    return CgroupMode("v2", folder) if set(CONTROLLERS) <= set(offered) else CgroupMode("none")
+
+
+@cache
+def cgroup_mode() -> CgroupMode:
+    return detect_cgroups()
+
+
 def cgroups_writable() -> bool:
-    return all(os.access(CGROUP_V1 / ctl, os.W_OK) for ctl in ("memory", "pids"))
+    return cgroup_mode().version != "none"
+
+
+def folder_limit() -> int:
+    """Bytes a sandbox's writable folders may hold (CASE_STUDIES_FOLDER_LIMIT_MB, default 2 GiB: a
+    trained ResNets model is 283 MB, a saved transfer-learning model a tenth of that)."""
+    return int(os.environ.get("CASE_STUDIES_FOLDER_LIMIT_MB", "2048")) << 20
+
+
+def limits_in_force(mode: CgroupMode | None = None, euid: int | None = None) -> str:
+    """One line for `grader autograde`'s start: what holds student code back on this host."""
+    if not settings.sandbox_enabled():
+        return "limits: none (CASE_STUDIES_SANDBOX=0: no sandbox, no memory, process or disk limit)"
+    mode = mode or cgroup_mode()
+    root = (os.geteuid() if euid is None else euid) == 0
+    megabytes = folder_limit() >> 20
+    if mode.version == "none":
+        memory = "per process only (RLIMIT_DATA; no writable cgroup, so none per process tree)"
+        processes = "none (RLIMIT_NPROC is ignored for root)" if root else "per user (RLIMIT_NPROC)"
+    else:
+        memory = f"per process (RLIMIT_DATA) and per sandbox tree (cgroup {mode.version})"
+        processes = f"per sandbox tree (cgroup {mode.version} pids)"
+    return (
+        f"limits: memory {memory}; processes {processes}; file size {megabytes} MB (RLIMIT_FSIZE);"
+        f" folder size {megabytes} MB (watched); cgroup {mode.version}"
+    )
 
 
 @dataclass
@@ -83,6 +162,7 @@ class SandboxPolicy:
     tmp_bytes: int = 512 << 20  # each of /tmp and /dev/shm: RAM that RLIMIT_DATA does not count
     keras_home: Path | None = field(default_factory=settings.keras_home)
     use_cgroup: bool = field(default_factory=cgroups_writable)
+    folder_bytes: int = field(default_factory=folder_limit)  # work dir and writable_extra
     writable_extra: list[Path] = field(default_factory=list)  # e.g. the kernel's socket folder
     # set inside, over the filtered caller env: by default what every course kernel runs with
     env: dict[str, str] = field(default_factory=settings.kernel_environment)
@@ -120,12 +200,13 @@ def _hidden_args(policy: SandboxPolicy, bound: list[Path]) -> list[str]:
     return args
 
 
+def allowed_environment(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The variables of env (default os.environ) that ENV_ALLOWED names."""
+    return {k: v for k, v in (os.environ if env is None else env).items() if k in ENV_ALLOWED}
+
+
 def _sandbox_env(policy: SandboxPolicy, env: dict[str, str] | None) -> dict[str, str]:
-    passed = {
-        k: v
-        for k, v in (os.environ if env is None else env).items()
-        if (k in ENV_NAMES or k.startswith(ENV_PREFIXES)) and k not in ENV_SECRET
-    }
+    passed = allowed_environment(env)
     fixed = {"HOME": HOME, "USER": "student", "TMPDIR": "/tmp", "MPLCONFIGDIR": f"{HOME}/matplotlib"}
     fixed["PATH"] = f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin"
     return passed | fixed | policy.env
@@ -161,18 +242,41 @@ def bwrap_command(policy: SandboxPolicy, argv: list[str], env: dict[str, str] | 
     # RLIMIT_NPROC is ignored by the kernel when the grader runs as root (the sandbox uid maps to
     # root outside), which is why the pids cgroup exists.
     limits = [f"--data={policy.memory_bytes}", f"--nproc={policy.max_processes}"]
+    limits.append(f"--fsize={policy.folder_bytes}")  # one file: a write past it fails with EFBIG
     return cmd + ["--", "/usr/bin/prlimit", *limits, "--", *argv]
 
 
-class Cgroup:
-    """A cgroup v1 memory+pids pair for one sandbox; the launch command joins it before bwrap."""
+def _enable_v2_controllers(base: Path, folder: Path) -> None:
+    """cgroup v2 lets a group hand controllers to children only while it holds no process itself
+    (the no-internal-processes rule): the grader's own processes move to a leaf first."""
+    enable = " ".join(f"+{ctl}" for ctl in CONTROLLERS)
+    if not set(CONTROLLERS) <= set((base / "cgroup.subtree_control").read_text().split()):
+        leaf = base / "grader"
+        leaf.mkdir(exist_ok=True)
+        for pid in (base / "cgroup.procs").read_text().split():
+            (leaf / "cgroup.procs").write_text(pid)
+        (base / "cgroup.subtree_control").write_text(enable)
+    for group in [*reversed(folder.relative_to(base).parents)][1:]:  # base/CGROUP_GROUP ... parent
+        (base / group).mkdir(exist_ok=True)
+        (base / group / "cgroup.subtree_control").write_text(enable)
 
-    def __init__(self, policy: SandboxPolicy):
-        self.dirs = [CGROUP_V1 / ctl / CGROUP_GROUP / uuid.uuid4().hex for ctl in ("memory", "pids")]
+
+class Cgroup:
+    """A memory+pids group for one sandbox (both hierarchies in v1); the launch command joins it
+    before bwrap.  Under CASE_STUDIES_CGROUP_PARENT when `grader autograde` set one."""
+
+    def __init__(self, policy: SandboxPolicy, mode: CgroupMode | None = None):
+        self.mode = mode or cgroup_mode()
+        relative = Path(os.environ.get(CGROUP_PARENT, "")) / uuid.uuid4().hex
+        self.dirs = self.mode.folders(str(relative))
+        if self.mode.version == "v2":
+            _enable_v2_controllers(self.mode.base, self.dirs[0])
         for folder in self.dirs:
             folder.mkdir(parents=True)
-        (self.dirs[0] / "memory.limit_in_bytes").write_text(str(policy.memory_bytes))
-        (self.dirs[1] / "pids.max").write_text(str(policy.max_processes))
+        memory, pids = self.dirs[0], self.dirs[-1]
+        limit = "memory.limit_in_bytes" if self.mode.version == "v1" else "memory.max"
+        (memory / limit).write_text(str(policy.memory_bytes))
+        (pids / "pids.max").write_text(str(policy.max_processes))
 
     def wrap(self, cmd: list[str]) -> list[str]:
         procs = " ".join(shlex.quote(str(d / "cgroup.procs")) for d in self.dirs)
@@ -180,19 +284,89 @@ class Cgroup:
         return ["/bin/sh", "-c", join, "sandbox-join", *cmd]
 
     def oom_killed(self) -> bool:
+        if self.mode.version == "v2":
+            return "oom_kill 0" not in (self.dirs[0] / "memory.events").read_text()
         return "oom_kill 0" not in (self.dirs[0] / "memory.oom_control").read_text()
 
     def remove(self, wait: float = 3.0) -> None:
         """rmdir succeeds once the last sandboxed process has gone; killed trees take a moment."""
-        deadline = time.monotonic() + wait
         for folder in self.dirs:
-            while folder.exists():
+            _rmdir(folder, time.monotonic() + wait)
+
+
+def _rmdir(folder: Path, deadline: float) -> None:
+    while folder.exists():
+        try:
+            folder.rmdir()
+        except OSError:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(0.05)
+
+
+def remove_cgroup_tree(relative: str, mode: CgroupMode | None = None, wait: float = 10.0) -> None:
+    """Kills every process left in a group and its descendants, then removes them, deepest first:
+    what a killed submission's sandboxes left behind (their own cleanup never ran)."""
+    deadline = time.monotonic() + wait
+    for top in (mode or cgroup_mode()).folders(relative):
+        groups = sorted((p for p in top.rglob("*") if p.is_dir()), key=lambda p: -len(p.parts))
+        for group in [*groups, top] if top.is_dir() else []:
+            for pid in (group / "cgroup.procs").read_text().split():
                 try:
-                    folder.rmdir()
+                    os.kill(int(pid), 9)
+                except ProcessLookupError:
+                    pass
+            _rmdir(group, deadline)
+
+
+def folder_size(folders: list[Path]) -> int:
+    """Bytes on disk under the folders; links are never followed (a link to /dev/zero is small)."""
+    total = 0
+    for top in folders:
+        for parent, folder_names, files in os.walk(top):  # os.walk does not enter linked folders
+            for name in folder_names + files:
+                try:
+                    total += os.lstat(os.path.join(parent, name)).st_blocks * 512
                 except OSError:
-                    if time.monotonic() > deadline:
-                        break
-                    time.sleep(0.05)
+                    pass  # removed meanwhile
+    return total
+
+
+class FolderWatch:
+    """Calls stop() once the folders hold more than limit bytes.  RLIMIT_FSIZE bounds one file
+    only; many files below it would fill the grader's disk.  Polled: a write is caught within
+    `interval`, so the overshoot is at most what student code writes in that time."""
+
+    def __init__(self, folders: list[Path], limit: int, stop, interval: float = 0.2):
+        self.folders, self.limit, self.stop, self.interval = folders, limit, stop, interval
+        self.passed, self._done = False, threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+        self._thread.start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(self.interval):
+            if folder_size(self.folders) > self.limit:
+                self.passed = True
+                self.stop()
+                return
+
+    def close(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+
+def limit_note(limit: int, folder: str = "its folder") -> str:
+    return f"{folder} passed its size limit of {limit >> 20} MB, so the grader stopped it"
+
+
+def _remove_new_entries(folder: Path, before: set[str]) -> None:
+    """After a stop at the folder limit: what the stopped run wrote goes, so a rerun fits again."""
+    for entry in os.scandir(folder):
+        if entry.name not in before:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
 
 
 def run_sandboxed(
@@ -205,21 +379,34 @@ def run_sandboxed(
 ) -> subprocess.CompletedProcess:
     """Runs a command (e.g. a probe script on student code) in the sandbox, capturing text output.
 
-    On timeout, subprocess.run kills bwrap, --die-with-parent then kills the whole sandbox, and
-    subprocess.TimeoutExpired propagates."""
+    On timeout, bwrap is killed, --die-with-parent then kills the whole sandbox, and
+    subprocess.TimeoutExpired propagates.  Past the folder limit, the sandbox is killed the same
+    way, what it wrote in its work dir is removed and the return code is -9."""
     cmd = bwrap_command(policy, argv, env)
     cgroup = Cgroup(policy) if policy.use_cgroup else None
+    before = {entry.name for entry in os.scandir(policy.work_dir)}
     try:
         cmd = cgroup.wrap(cmd) if cgroup else cmd
         # quiet: output goes nowhere, so a student's print loop cannot fill the grader's memory
-        output = (
-            {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-            if quiet
-            else {"capture_output": True}
-        )
-        return subprocess.run(
-            cmd, text=True, timeout=timeout, cwd=policy.work_dir, pass_fds=pass_fds, **output
-        )
+        pipe = subprocess.DEVNULL if quiet else subprocess.PIPE
+        with subprocess.Popen(
+            cmd, text=True, cwd=policy.work_dir, pass_fds=pass_fds, stdout=pipe, stderr=pipe
+        ) as process:
+            watch = FolderWatch(
+                [Path(policy.work_dir), *policy.writable_extra], policy.folder_bytes, process.kill
+            )
+            try:
+                stdout, stderr = process.communicate(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.communicate()
+                raise
+            finally:
+                watch.close()
+        if watch.passed:
+            _remove_new_entries(Path(policy.work_dir), before)
+            stderr = (stderr or "") + limit_note(policy.folder_bytes)
+        return subprocess.CompletedProcess(cmd, process.returncode, stdout, stderr)
     finally:
         if cgroup:
             cgroup.remove()
@@ -234,6 +421,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         config=True
     )
     max_processes = Integer(256, help="Processes and threads per kernel.").tag(config=True)
+    folder_limit = Integer(help="Bytes the kernel's folder may hold; past them the kernel is stopped.").tag(
+        config=True
+    )
     extra_hidden_paths = List(Unicode(), help="Added to grader.sandbox.default_hidden().").tag(config=True)
     extra_read_only_paths = List(Unicode(), help="Added to default_read_only().").tag(config=True)
     use_cgroup = Bool(help="Default: whether cgroup v1 memory and pids are writable.").tag(config=True)
@@ -241,6 +431,18 @@ class SandboxedKernelManager(AsyncKernelManager):
     @default("use_cgroup")
     def _use_cgroup_default(self) -> bool:
         return cgroups_writable()
+
+    @default("folder_limit")
+    def _folder_limit_default(self) -> int:
+        return folder_limit()
+
+    stopped_because = None  # why the grader stopped the kernel, for the note in the cell
+
+    def _stop_at_folder_limit(self) -> None:
+        self.stopped_because = limit_note(self.folder_limit, "the notebook's folder")
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            process.kill()  # bwrap; --die-with-parent then ends everything in the sandbox
 
     @default("transport")
     def _transport_default(self) -> str:
@@ -254,6 +456,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             memory_bytes=self.memory_limit,
             max_processes=self.max_processes,
             use_cgroup=self.use_cgroup,
+            folder_bytes=self.folder_limit,
         )
 
     async def _async_pre_start_kernel(self, **kw):
@@ -274,11 +477,17 @@ class SandboxedKernelManager(AsyncKernelManager):
         kernel_cmd = bwrap_command(policy, kernel_cmd, kw.get("env"))
         if policy.use_cgroup and not getattr(self, "_cgroup", None):  # a restart reuses the cgroup
             self._cgroup = Cgroup(policy)
+        if not getattr(self, "_watch", None):
+            folders = [policy.work_dir, self._socket_dir]  # both are the host's disk
+            self._watch = FolderWatch(folders, self.folder_limit, self._stop_at_folder_limit)
         return (self._cgroup.wrap(kernel_cmd) if policy.use_cgroup else kernel_cmd), kw
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         if not restart:
+            if getattr(self, "_watch", None):
+                self._watch.close()
+                self._watch = None
             if getattr(self, "_cgroup", None):
                 self._cgroup.remove()
                 self._cgroup = None

@@ -8,7 +8,8 @@ submission: the child is exactly `nbgrader autograde ASSIGNMENT --student S --fo
 same course config, read afresh from the environment), in its own process group so that a time
 limit can kill it and all it started, and nothing of one submission outlives it into the next.
 
-Protocol (JSON lines): the scheduler writes {"root", "assignment", "student", "log"}; the server
+Protocol (JSON lines): the scheduler writes {"root", "assignment", "student", "log", "env"}
+(variables for this submission only: its temp folder and cgroup parent); the server
 answers {"pid"} once the child runs, then {"returncode", "peak_kb"} when it has ended.
 """
 
@@ -17,6 +18,7 @@ import logging
 import os
 import subprocess
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -39,6 +41,8 @@ def _autograde_in_child(job: dict) -> None:
     code = 1
     try:
         os.setpgid(0, 0)
+        os.environ.update(job.get("env", {}))
+        tempfile.tempdir = None  # forked with the server's cached temp folder: read TMPDIR again
         devnull = os.open(os.devnull, os.O_RDWR)
         log = os.open(job["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(devnull, 0)
@@ -97,9 +101,12 @@ class WarmNbgrader:
             raise WorkerGone(f"the warm nbgrader server ended (exit code {self.process.wait()})")
         return json.loads(line)
 
-    def autograde(self, root: Path, assignment: str, student: str, log: Path, started_pid) -> tuple[int, int]:
+    def autograde(
+        self, root: Path, assignment: str, student: str, log: Path, started_pid, env: dict | None = None
+    ) -> tuple[int, int]:
         """(nbgrader's exit code, negative for a signal; peak RSS of its process tree in kB)."""
         job = {"root": str(root), "assignment": assignment, "student": student, "log": str(log)}
+        job["env"] = env or {}
         try:
             self.process.stdin.write(json.dumps(job) + "\n")
             self.process.stdin.flush()

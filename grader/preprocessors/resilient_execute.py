@@ -45,8 +45,10 @@ class ResilientExecute(Execute):
         except DeadKernelError:
             self._stopped = f"the kernel died in cell {cell_index}"
             reason = "the kernel died while running this cell (out of memory, or the process was ended)"
+            stopped = getattr(self.km, "stopped_because", None)  # the sandbox's own reason, if any
+            reason = f"the kernel was stopped while running this cell: {stopped}" if stopped else reason
             cell.outputs.append(_error("KernelDied", reason))
-            self.log.warning("Kernel died in cell %s", cell_index)
+            self.log.warning("Kernel died in cell %s%s", cell_index, f": {stopped}" if stopped else "")
             return cell
         except CellTimeoutError:
             # Interrupted at its time limit, the cell still did not hand the kernel back.
