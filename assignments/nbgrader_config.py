@@ -7,14 +7,24 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearOutput,
+    DeduplicateIds,
     IgnorePattern,
     LimitOutput,
+    OverwriteCells,
+    OverwriteKernelspec,
     SaveAutoGrades,
 )
 
 from grader import settings
 from grader.page_policy import FeedbackExporter
-from grader.preprocessors import CleanFolder, HiddenChecks, ResilientExecute
+from grader.preprocessors import (
+    CleanFolder,
+    HiddenChecks,
+    RecoverAnswerCells,
+    ResilientExecute,
+    RestoreTestCells,
+)
 from grader.preprocessors.sanitize_outputs import SanitizeOutputs
 from grader.sandbox import SandboxedExecute
 
@@ -58,6 +68,17 @@ c.HiddenChecks.step_timeout = round(min(120, cell_seconds // 2) * scale)
 c.HiddenChecks.step_timeout_by_assignment = {"quiz": quiz_cell_seconds // 2}
 c.HiddenChecks.probe_timeout = round(300 * scale)
 c.HiddenChecks.tests_timeout = round(600 * scale)
+# Before the notebook runs: answers copied into cells without metadata are recognised, and test
+# cells a student deleted are put back, so that the hidden checks score what the answers earned.
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput,
+    RecoverAnswerCells,
+    DeduplicateIds,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreTestCells,
+    CheckCellMetadata,
+]
 # Hidden checks score the test cells right after the notebook ran, before grades are saved.
 c.Autograde.autograde_preprocessors = [
     SandboxedExecute if settings.sandbox_enabled() else ResilientExecute,

@@ -12,11 +12,13 @@ import math
 import os
 import queue
 import re
+import shutil
 import statistics
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
@@ -27,11 +29,17 @@ import nbformat
 from grader import course, cpu_watch, safe_files, settings
 from grader.warm_nbgrader import WarmNbgrader, WorkerGone
 
+# grader.sandbox is imported where used: importing it first, before grader.preprocessors, is circular.
+
+
+GRADER_ERROR = "grader error"  # the grader could not judge: no grade recorded, `grader autograde` exits 3
+
 
 @dataclass
 class Outcome:
     student: str
-    status: str  # "graded", "refused" (not gradable), "failed" (nbgrader stopped), "timed out"
+    # "graded", "refused" (not gradable), "failed" (nbgrader stopped), "timed out", or GRADER_ERROR
+    status: str
     reason: str
     score: float
     max_score: float
@@ -48,6 +56,19 @@ def submitted_students(root: Path, assignment: str) -> list[str]:
     return sorted(p.parent.name for p in folder.glob(f"*/{assignment}") if p.is_dir())
 
 
+def adopt_renamed_notebook(root: Path, assignment: str, student: str) -> str:
+    """A notebook saved under another name (`Residual_Networks (1).ipynb`) is graded as the expected
+    one when it is the only notebook submitted: a copy under the expected name; returns the note."""
+    folder = root / "submitted" / student / assignment
+    expected = folder / course.notebook_name(root, assignment)
+    others = sorted(folder.glob("*.ipynb"))
+    if expected.exists() or len(others) != 1 or safe_files.why_unsafe(others[0]):
+        extra = [p.name for p in others if p != expected] if expected.exists() else []
+        return f"also submitted, not graded: {', '.join(extra)}" if extra else ""
+    safe_files.copy(others[0], expected)
+    return f"{others[0].name!r:.80} graded as {expected.name}"
+
+
 def refusal(root: Path, assignment: str, student: str) -> str | None:
     """Why a submission cannot be graded at all, or None."""
     folder = root / "submitted" / student / assignment
@@ -59,6 +80,9 @@ def refusal(root: Path, assignment: str, student: str) -> str | None:
             if why and why != "a folder":
                 return f"{name!r:.80} in the submission is {why}: submit plain files only"
     if not path.is_file():
+        others = sorted(p.name for p in folder.glob("*.ipynb"))
+        if len(others) > 1:
+            return f"{len(others)} notebooks, none named {path.name}: submit only the one to grade, so named"
         return f"no {path.name} in the submission"
     try:
         nbformat.validate(nbformat.read(path, as_version=4))
@@ -115,6 +139,8 @@ def _kill_group(pid: int) -> None:
 
 def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, timeout: float, started_pid):
     """Returns (returncode or None on timeout, stderr, seconds, peak RSS of the process tree in MB)."""
+    from grader import sandbox
+
     started = time.monotonic()
     children, timers = [], []
 
@@ -124,12 +150,17 @@ def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, 
         timers[-1].start()
         started_pid(pid)
 
-    with tempfile.TemporaryDirectory(prefix="nbgrader-log-") as folder:
-        log = Path(folder) / "stderr.txt"
+    # Everything the submission leaves (temp files, cgroups) is in one folder and one group, removed
+    # here however it ended: a nbgrader killed at its time limit runs none of its own cleanups.
+    folder, group = Path(tempfile.mkdtemp(prefix="submission-")), f"submission-{uuid.uuid4().hex}"
+    (folder / "tmp").mkdir()
+    env = {"TMPDIR": str(folder / "tmp"), sandbox.CGROUP_PARENT: group}
+    try:
+        log = folder / "stderr.txt"
         for attempt in (1, 2):  # a server that stopped (never a submission's doing) is replaced once
             server = servers.take()
             try:
-                code, peak_kb = server.autograde(root, assignment, student, log, begun)
+                code, peak_kb = server.autograde(root, assignment, student, log, begun, env)
                 servers.idle.put(server)
                 break
             except WorkerGone:
@@ -141,6 +172,10 @@ def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, 
                 for timer in timers:
                     timer.cancel()
         stderr = log.read_text(errors="replace") if log.is_file() else ""
+    finally:
+        if sandbox.cgroups_writable():  # kills what is left in its sandboxes first
+            sandbox.remove_cgroup_tree(group)
+        shutil.rmtree(folder, ignore_errors=True)
     elapsed = time.monotonic() - started
     timed_out = code == -9 and elapsed >= timeout
     return (None if timed_out else code), stderr, elapsed, peak_kb / 1024
@@ -167,6 +202,7 @@ def grade_one(
     timeout: float,
     started_pid,
 ) -> Outcome:
+    note = adopt_renamed_notebook(root, assignment, student)
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
@@ -184,10 +220,19 @@ def grade_one(
             student, "timed out", f"grading took longer than {timeout:.0f} s", 0.0, maximum, seconds, memory
         )
     if code != 0:
+        fault = re.search(r"GraderError: (.*)", stderr)
+        if fault:  # the grader's fault: no zero; the grade stays what it was
+            reason = f"{fault.group(1)[:400]}; fix the grader, then grade this submission again"
+            return Outcome(student, GRADER_ERROR, reason, score, maximum, seconds, memory)
         course.record_zero(root, assignment, student)
+        log = reports_dir(root, assignment) / "logs" / f"{student}.log"  # nbgrader's own words, for staff
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(stderr[-50_000:])
         return Outcome(student, "failed", _nbgrader_error(stderr), 0.0, maximum, seconds, memory)
-    reason = ""
-    if "Kernel died" in stderr:
+    reason = note
+    if "size limit" in stderr:
+        reason = "its folder passed its size limit; credit from the checks that ran apart from it"
+    elif "Kernel died" in stderr:
         reason = "the kernel died; credit from the checks that ran apart from it"
     elif "did not stop after its time limit" in stderr:
         reason = "a cell ignored its time limit; credit from the checks that ran apart from it"

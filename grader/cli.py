@@ -24,6 +24,9 @@ def _root(args) -> Path:
 def _prepare_data(args) -> int:
     from grader import demo
 
+    if args.course:  # the data folders are the course's settings, not a course folder's content
+        print("error: prepare-data takes no --course; set CASE_STUDIES_DATA and CASE_STUDIES_GRADER_DATA")
+        return 2
     demo.prepare_all()
     return 0
 
@@ -31,7 +34,7 @@ def _prepare_data(args) -> int:
 def _check_notebooks(args) -> int:
     from grader import notebook_hygiene
 
-    problems = notebook_hygiene.problems()
+    problems = notebook_hygiene.problems(_root(args) / "source" if args.course else None)
     for problem in problems:
         print(problem)
     return 1 if problems else 0
@@ -55,8 +58,9 @@ def _collect(args) -> int:
 
 
 def _autograde(args) -> int:
-    from grader import autograde
+    from grader import autograde, sandbox
 
+    print(f"grader autograde: {sandbox.limits_in_force()}", file=sys.stderr)
     root = _root(args)
     jobs = []
     for assignment in args.assignments:
@@ -74,6 +78,10 @@ def _autograde(args) -> int:
             note = f"  ({outcome.reason})" if outcome.reason else ""
             score = f"{outcome.score:g}/{outcome.max_score:g}"
             print(f"{assignment:<18} {outcome.student:<24} {outcome.status:<10} {score}{note}")
+    faults = [o for outcomes in results.values() for o in outcomes if o.status == autograde.GRADER_ERROR]
+    if faults:
+        print(f"error: {len(faults)} submission(s) could not be judged (grader error): no grade recorded")
+        return 3
     return 0
 
 
@@ -111,7 +119,10 @@ def _export(args) -> int:
 def _demo(args) -> int:
     from grader import demo
 
-    return demo.main(args.assignments or None)
+    root = _root(args)
+    if not (root / "nbgrader_config.py").is_file():  # a scratch folder: the course is copied there
+        course.private_copy(root, [])
+    return demo.main(args.assignments or None, root)
 
 
 def build_parser() -> argparse.ArgumentParser:

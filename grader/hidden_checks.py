@@ -4,7 +4,7 @@ Two processes, so the verdicts never share an interpreter with student code.  Th
 each graded cell to its checks; failures become short concept messages, never test code.
 """
 
-import importlib
+import importlib.util
 import json
 import os
 import resource
@@ -21,7 +21,6 @@ import nbformat
 
 from grader import safe_files, sandbox, settings, student_text
 
-SUITES = Path(__file__).resolve().parent / "hidden_tests"
 PROBE = Path(__file__).resolve().parent / "probe.py"
 HELPER_LIMIT = 1 << 20  # a helper module the probe imports; bigger is not a helper
 JUDGE_MEMORY = 6 << 30  # bytes per judge process: a ResNet-50 and the grader-only photos fit
@@ -41,25 +40,45 @@ class Verdicts:
     cells: dict[str, list[Check]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # why checks could not judge some work
     artifact_errors: dict[str, str] = field(default_factory=dict)
+    grader_faults: list[str] = field(default_factory=list)  # the judge could not judge: not a grade
     seconds: dict[str, float] = field(default_factory=dict)  # wall time of the probe and of the judging
+
+
+class GraderError(RuntimeError):
+    """The hidden checks could not judge the submission for a reason of the grader's own (missing
+    data, a broken hidden test, a judge that crashed or ran out of time): no grade is recorded."""
+
+
+def suites() -> Path:
+    return settings.hidden_tests_dir()
+
+
+def suite_settings(assignment: str):
+    """The assignment's suite package (its __init__.py: NOTEBOOK_OUTPUTS, JUDGED_FILES)."""
+    spec = importlib.util.spec_from_file_location(
+        f"hidden_suite_{assignment}", suites() / assignment / "__init__.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def suite_arguments(assignment: str) -> list[str]:
     """pytest arguments that run one assignment's hidden suite on its own, whatever the caller's config."""
     return [
-        str(SUITES / assignment),
+        str(suites() / assignment),
         "-q",
         "-p",
         "no:cacheprovider",
         "-o",
         "addopts=",
         "--rootdir",
-        str(SUITES),
+        str(suites()),
     ]
 
 
 def has_suite(assignment: str) -> bool:
-    return (SUITES / assignment / "probe_plan.py").is_file()
+    return (suites() / assignment / "probe_plan.py").is_file()
 
 
 def _environment() -> dict[str, str]:
@@ -78,7 +97,7 @@ def _probe_folder(
             safe_files.copy(helper, folder / helper.name, HELPER_LIMIT)
     nbformat.write(notebook, folder / "submission.ipynb")
     shutil.copy(PROBE, folder / "_probe.py")
-    shutil.copy(SUITES / assignment / "probe_plan.py", folder / "_probe_plan.py")
+    shutil.copy(suites() / assignment / "probe_plan.py", folder / "_probe_plan.py")
     return [sys.executable, "_probe.py", "submission.ipynb", "_probe_plan.py", "artifacts", str(step_seconds)]
 
 
@@ -145,7 +164,7 @@ def _run_probe(argv: list[str], folder: Path, timeout: int, sandboxed: bool, red
                 subprocess.run(
                     attempt,
                     cwd=folder,
-                    env=_environment(),
+                    env=sandbox.allowed_environment(_environment()),  # student code runs here
                     timeout=timeout,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -169,16 +188,16 @@ def _judge_folder(folder: Path, artifacts: Path, submission_dir: Path, assignmen
     for path in sorted(artifacts.iterdir()) if artifacts.is_dir() else []:
         if safe_files.why_unsafe(path) is None:
             safe_files.copy(path, folder / "artifacts" / path.name)
-    for name in importlib.import_module(f"grader.hidden_tests.{assignment}").JUDGED_FILES:
+    for name in suite_settings(assignment).JUDGED_FILES:
         if safe_files.why_unsafe(submission_dir / name) is None:
             safe_files.copy(submission_dir / name, folder / "submission" / name)
     (folder / "artifacts" / "probe.json").write_text(json.dumps(report, indent=1))
 
 
-def judge_policy(folder: Path) -> sandbox.SandboxPolicy:
+def judge_policy(folder: Path) -> "sandbox.SandboxPolicy":  # quoted: sandbox imports us
     """The judge never runs student code, but it loads models student code saved: it runs sandboxed
     too, seeing the grader's code and grader-only data read-only, writing only its own folder."""
-    trusted = [SUITES.parent, settings.grader_data_dir()]
+    trusted = [settings.REPO / "grader", suites(), settings.grader_data_dir()]
     hidden = [p for p in sandbox.default_hidden() if p.resolve() not in {t.resolve() for t in trusted}]
     env = settings.kernel_environment() | {"CASE_STUDIES_GRADER_DATA": str(settings.grader_data_dir())}
     return sandbox.SandboxPolicy(
@@ -190,19 +209,33 @@ def judge_policy(folder: Path) -> sandbox.SandboxPolicy:
     )
 
 
-def _judge(tests: list[str], folder: Path, timeout: int, sandboxed: bool) -> None:
+def _judge(tests: list[str], folder: Path, timeout: int, sandboxed: bool) -> subprocess.CompletedProcess:
     if sandboxed:
-        sandbox.run_sandboxed(judge_policy(folder), tests, timeout=timeout, quiet=True)
-    else:
-        subprocess.run(
-            tests,
-            cwd=folder,
-            env=_environment(),
-            timeout=timeout,
-            capture_output=True,
-            check=False,
-            preexec_fn=_judge_limits,
-        )
+        return sandbox.run_sandboxed(judge_policy(folder), tests, timeout=timeout)
+    return subprocess.run(
+        tests,
+        cwd=folder,
+        env=_environment(),
+        timeout=timeout,
+        capture_output=True,
+        text=True,
+        check=False,
+        preexec_fn=_judge_limits,
+    )
+
+
+def _judge_faults(judged, results: Path, timeout: int) -> list[str]:
+    """Why the judge itself could not give verdicts: never the submission's fault."""
+    if judged is None:
+        return [f"the hidden checks did not finish within {timeout} s"]
+    if judged.returncode not in (0, 1):  # pytest: 0 all passed, 1 some failed; else it broke
+        tail = " / ".join((judged.stdout or "").strip().splitlines()[-3:])[-400:]
+        return [f"the hidden checks stopped with exit code {judged.returncode}: {tail}"]
+    if not results.is_file():
+        return ["the hidden checks wrote no verdicts"]
+    return [
+        f"{o['test']}: {o['grader_fault']}" for o in json.loads(results.read_text()) if "grader_fault" in o
+    ]
 
 
 def _judge_limits() -> None:
@@ -220,7 +253,7 @@ def run(
     course_root: Path | None = None,
 ) -> Verdicts:
     verdicts = Verdicts()
-    redact = student_text.Redactor(student_text.grader_inputs(SUITES, assignment, PROBE, course_root))
+    redact = student_text.Redactor(student_text.grader_inputs(suites(), assignment, PROBE, course_root))
     with tempfile.TemporaryDirectory(prefix="hidden-checks-") as tmp:
         probe_dir, judge_dir = Path(tmp) / "probe", Path(tmp) / "judge"
         probe = _probe_folder(notebook, assignment, submission_dir, probe_dir, step_seconds)
@@ -237,6 +270,8 @@ def run(
             if status != "ok"
         }
         verdicts.problems += [f"an answer cell raised {error}" for error in report.get("cell_errors", [])]
+        if report.get("fatal"):
+            verdicts.problems.append(f"the run of your answer cells stopped: {report['fatal']}")
         verdicts.seconds["probe"] = round(time.monotonic() - started, 1)
         _judge_folder(judge_dir, probe_dir / "artifacts", Path(submission_dir), assignment, report)
         results = judge_dir / "results.json"
@@ -246,12 +281,13 @@ def run(
             f"--results={results}",
         ]
         tests = [sys.executable, "-m", "pytest", *suite_arguments(assignment), *options]
-        started = time.monotonic()
+        started, judged = time.monotonic(), None
         try:
-            _judge(tests, judge_dir, tests_timeout, sandboxed)
+            judged = _judge(tests, judge_dir, tests_timeout, sandboxed)
         except subprocess.TimeoutExpired:
-            verdicts.problems.append(f"the hidden checks did not finish within {tests_timeout} s")
+            pass
         verdicts.seconds["judge"] = round(time.monotonic() - started, 1)
+        verdicts.grader_faults = _judge_faults(judged, results, tests_timeout)
         outcomes = json.loads(results.read_text()) if results.is_file() else []
     for outcome in outcomes:
         check = Check(

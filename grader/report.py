@@ -28,6 +28,7 @@ from grader.preprocessors.hidden_checks import RECORD_FILE
 
 MOST_FAILED = 5  # checks whose concept messages the report quotes
 STATUS_COLOURS = {"graded": "#4c72b0", "refused": "#dd8452", "failed": "#c44e52", "timed out": "#8172b3"}
+STATUS_COLOURS["grader error"] = "#000000"  # the grader could not judge: staff must act
 NOT_SUBMITTED = "no submission"
 
 

@@ -6,6 +6,7 @@ CASE_STUDIES_GRADER_DATA  grader-only splits, never visible to students
 CASE_STUDIES_QUICK        "1": the documented training knob (fewer epochs) for tests and the demo
 CASE_STUDIES_SANDBOX      "0": run student code without the bubblewrap sandbox (default: sandboxed)
 CASE_STUDIES_CELL_TIMEOUT seconds one notebook cell may run when grading (default 1200: training)
+CASE_STUDIES_HIDDEN_TESTS the hidden suites (default grader/hidden_tests)
 CASE_STUDIES_TIME_SCALE   set by `grader autograde` for its workers: how much longer every time
                           limit is for a submission graded beside others (1 when graded alone)
 """
@@ -64,6 +65,11 @@ def cell_timeout() -> int:
 
 def time_scale() -> float:
     return float(os.environ.get("CASE_STUDIES_TIME_SCALE", "1"))
+
+
+def hidden_tests_dir() -> Path:
+    """The hidden suites (CASE_STUDIES_HIDDEN_TESTS: e.g. kept outside the course repository)."""
+    return _path_from_env("CASE_STUDIES_HIDDEN_TESTS", REPO / "grader" / "hidden_tests")
 
 
 def kernel_environment() -> dict[str, str]:

@@ -20,7 +20,7 @@ EXPECTED = {
     "kernel_killer": (26, "graded"),  # the section that killed the kernel loses its 3 points
     "interrupt_ignorer": (29, "graded"),  # stuck past its time limit; answers set before it
     "output_flood": (29, "graded"),
-    "deleted_test_cell": (25, "graded"),  # nbgrader cannot score a deleted test cell
+    "deleted_test_cell": (29, "graded"),  # the deleted test cell is restored and scored
     "edited_test_cell": (29, "graded"),  # nbgrader restores locked cells
     "inflated_points": (29, "graded"),  # and their metadata
     "broken_json": (0, "refused"),

@@ -1,6 +1,7 @@
 import zipfile
 
 import nbformat
+import pytest
 from nbformat.v4 import new_notebook
 
 from grader import collect, course
@@ -45,3 +46,28 @@ def test_links_in_a_folder_of_submissions_are_reported_not_read(tmp_path):
         "mallory/quiz.ipynb: a symbolic link, not a plain notebook file"
     ]
     assert not (root / "submitted" / "mallory").exists()
+
+
+def test_every_command_honours_or_refuses_course(tmp_path, capsys):
+    from grader import cli
+
+    assert cli.main(["prepare-data", "--course", str(tmp_path)]) == 2
+    assert "takes no --course" in capsys.readouterr().out
+    (tmp_path / "source" / "quiz").mkdir(parents=True)
+    dirty = new_notebook(cells=[nbformat.v4.new_code_cell("1", execution_count=1)])
+    nbformat.write(dirty, tmp_path / "source" / "quiz" / "Quiz.ipynb")
+    assert cli.main(["check-notebooks", "--course", str(tmp_path)]) == 1
+    assert f"{tmp_path}/source/quiz/Quiz.ipynb: cell 0 has outputs" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_demo_runs_in_the_course_it_is_given(tmp_path, prepared_data):
+    from grader import cli
+
+    repo_course = course.COURSE
+    before = {p: p.stat().st_mtime_ns for p in repo_course.glob("*") if p.name != "source"}
+    assert cli.main(["demo", "quiz", "--course", str(tmp_path / "scratch")]) == 0
+    assert (tmp_path / "scratch" / "autograded" / "solution" / "quiz").is_dir()
+    assert (tmp_path / "scratch" / "reports" / "index.html").is_file()
+    after = {p: p.stat().st_mtime_ns for p in repo_course.glob("*") if p.name != "source"}
+    assert after == before, "nothing written into the repository's own course"

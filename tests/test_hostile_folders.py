@@ -12,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from grader import autograde, course, hostile_folder, settings, student_text, submissions
+from grader import (
+    autograde,
+    course,
+    hostile_folder,
+    hostile_outputs,
+    hostile_resources,
+    settings,
+    student_text,
+    submissions,
+)
 from grader.hidden_tests.quiz.variants import VARIANTS as QUIZ_VARIANTS
 from grader.hidden_tests.transfer_learning.variants import VARIANTS as LAB_VARIANTS
 
@@ -27,6 +36,14 @@ EXPECTED = {
     "special_files": 29,
     "report_forger": 26,  # its last section (3 questions) is the forger, not answers
     "honest_control": 29,
+    "env_printer": 28,  # gets Q04 wrong on purpose, so that its probe errors reach the feedback
+    "disk_filler": 26,  # the section that fills the disk is stopped at the folder's size limit
+    "script_in_output": 29,
+}
+SECRETS = {  # in the grader's shell while the batch is graded
+    "CASE_STUDIES_SECRET_DB_URL": "postgresql://grader:S3cret-pw@db/course",
+    "CASE_STUDIES_TOKEN": "tok-5e5a1c0ffee",
+    "JUPYTERHUB_API_TOKEN": "hub-9d8c7b6a",
 }
 REMOVED = {  # a link or special file each one leaves, named in its feedback
     "record_over_peer": "'hidden_checks.json': a symbolic link",
@@ -67,13 +84,17 @@ def _fingerprint(root: Path, hostile: set[str]) -> dict[str, tuple]:
 def attacked(tmp_path_factory, prepared_data, monkeypatch_module):
     monkeypatch_module.setenv("CASE_STUDIES_QUICK", "1")
     monkeypatch_module.setenv("CASE_STUDIES_CELL_TIMEOUT", "600")
+    monkeypatch_module.setenv("CASE_STUDIES_FOLDER_LIMIT_MB", "256")  # the disk filler stops early
+    for name, value in SECRETS.items():
+        monkeypatch_module.setenv(name, value)
     root = course.private_copy(tmp_path_factory.mktemp("hostile"), [QUIZ, LAB])
     _submit(root, QUIZ, _variant(QUIZ_VARIANTS, "solution"))
     _submit(root, QUIZ, _variant(QUIZ_VARIANTS, "half_right"))
     _submit(root, LAB, _variant(LAB_VARIANTS, "solution"))
     peers = autograde.autograde_many(root, PEERS, workers=2, timeout=900, progress=False)
-    hostile = {v.name for v in hostile_folder.QUIZ} | {"honest_control", hostile_folder.MODEL_THIEF.name}
-    for variant in hostile_folder.QUIZ:
+    quiz_hostile = hostile_folder.QUIZ + hostile_resources.VARIANTS + [hostile_outputs.SCRIPT_IN_OUTPUT]
+    hostile = {v.name for v in quiz_hostile} | {"honest_control", hostile_folder.MODEL_THIEF.name}
+    for variant in quiz_hostile:
         _submit(root, QUIZ, variant)
     _submit(root, QUIZ, _variant(QUIZ_VARIANTS, "solution"), "honest_control")
     _submit(root, LAB, hostile_folder.MODEL_THIEF)
@@ -148,6 +169,11 @@ def test_nothing_of_the_grader_reaches_what_students_get_back(attacked):
             text = html.unescape(path.read_text(errors="replace"))
             leaked = [line for line in secrets if line in text]
             assert leaked == [], f"{path.relative_to(root)} holds grader text: {leaked[:3]}"
+    for path in [*returned, *(root / "autograded").rglob("*")]:
+        text = path.read_text(errors="replace") if path.is_file() else ""
+        assert not [v for v in SECRETS.values() if v in text], f"a secret reached {path.relative_to(root)}"
+        if path.suffix == ".html":  # the page as a browser reads it: escaped code, no live script
+            assert "<script>(window.pwned" not in text and 'onerror="(window.pwned' not in text, path
     names = {p.name for p in returned}
     assert not names & {"solutions.html", "peer.html", "leak_key.py", "leak_source.py", "stuck.py"}
     forged = (root / "feedback" / "report_forger" / QUIZ / "Case_Studies_Quiz.html").read_text()

@@ -3,6 +3,7 @@
 import numpy as np
 
 from grader import data, settings
+from grader.hidden_tests import GraderFault
 
 
 def photos(dataset: data.Dataset, image_size: tuple[int, int], scale: float = 1.0):
@@ -10,7 +11,7 @@ def photos(dataset: data.Dataset, image_size: tuple[int, int], scale: float = 1.
 
     folder = data.split_dir(dataset, "holdout")
     if not folder.is_dir():
-        raise RuntimeError(f"the grader-only split is missing at {folder}: run `grader prepare-data`")
+        raise GraderFault(f"the grader-only split is missing at {folder}: run `grader prepare-data`")
     batches = keras.utils.image_dataset_from_directory(
         folder, image_size=image_size, batch_size=64, shuffle=False, verbose=False
     )

@@ -12,7 +12,6 @@ open them.  What was removed is listed for the feedback.
 Student code is no longer running here: the kernel's sandbox (a PID namespace) ends with it.
 """
 
-import importlib
 import os
 import shutil
 import stat
@@ -21,7 +20,7 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Integer
 
-from grader import safe_files
+from grader import hidden_checks, safe_files
 
 NOTE_KEY = "grader_notes"  # resources key: lines for the feedback, read by HiddenChecks
 ACTIVE_SUFFIXES = (".html", ".htm", ".xhtml", ".svg", ".js", ".mhtml")
@@ -35,10 +34,8 @@ def expected_names(course_root: Path, assignment: str, student: str, notebook: s
     for folder in (course_root / "source" / assignment, course_root / "submitted" / student / assignment):
         if folder.is_dir():
             names |= {p.name for p in folder.iterdir() if not p.name.endswith(".ipynb")}
-    try:
-        names |= set(importlib.import_module(f"grader.hidden_tests.{assignment}").NOTEBOOK_OUTPUTS)
-    except (ImportError, AttributeError):
-        pass
+    if hidden_checks.has_suite(assignment):
+        names |= set(hidden_checks.suite_settings(assignment).NOTEBOOK_OUTPUTS)
     return {name for name in names if not name.lower().endswith(ACTIVE_SUFFIXES)}
 
 

@@ -16,6 +16,7 @@ from traitlets import Bool, Dict, Integer
 
 from grader import hidden_checks, safe_files, settings
 from grader.preprocessors.clean_folder import NOTE_KEY
+from grader.preprocessors.recover_answer_cells import NOTES
 
 RECORD_FILE = "hidden_checks.json"
 
@@ -75,8 +76,17 @@ class HiddenChecks(NbGraderPreprocessor):
             self.step_timeout_by_assignment.get(assignment, self.step_timeout),
             course_root=folder.resolve().parents[2],  # <root>/autograded/<student>/<assignment>
         )
-        notes = resources.get(NOTE_KEY, [])
+        notes = nb.metadata.get(NOTES, []) + resources.get(NOTE_KEY, [])
         test_cells = [c for c in nb.cells if c.cell_type == "code" and is_grade(c) and not is_solution(c)]
+        unjudged = [
+            c.metadata.nbgrader["grade_id"]
+            for c in test_cells
+            if not verdicts.cells.get(c.metadata.nbgrader["grade_id"])
+        ]
+        faults = verdicts.grader_faults or [f"no hidden check ran for cell {cell}" for cell in unjudged]
+        if faults:
+            # nbgrader then stops this submission without saving a grade; `grader autograde` reports it
+            raise hidden_checks.GraderError("; ".join(faults))
         for index, cell in enumerate(test_cells):
             self._score(cell, verdicts, notes if index == 0 else [])
         self._record(verdicts, notes, folder)
@@ -96,8 +106,6 @@ class HiddenChecks(NbGraderPreprocessor):
     def _score(self, cell, verdicts, notes: list[str]):
         grade_id = cell.metadata.nbgrader["grade_id"]
         checks = verdicts.cells.get(grade_id, [])
-        if not checks:
-            self.log.warning("No hidden checks ran for cell %s: it earns no points", grade_id)
         earned = sum(c.points for c in checks if c.passed)
         public = _public_test_text(cell.outputs)
         problems = []
