@@ -184,7 +184,7 @@ def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, 
 def _nbgrader_error(stderr: str) -> str:
     """The exception that stopped nbgrader (a traceback's last line), else its first logged error."""
     lines = stderr.splitlines()
-    raised = [line for line in lines if re.match(r"[\w.]+(Error|Exception): ", line)]
+    raised = [line for line in lines if re.match(r"([a-z_][\w]*\.)*[A-Z]\w*: ", line)]  # a.b.SomeError: ...
     logged = [
         re.sub(r"^\[.*?\]\s*", "", line)
         for line in lines

@@ -172,8 +172,8 @@ def test_nothing_of_the_grader_reaches_what_students_get_back(attacked):
     for path in [*returned, *(root / "autograded").rglob("*")]:
         text = path.read_text(errors="replace") if path.is_file() else ""
         assert not [v for v in SECRETS.values() if v in text], f"a secret reached {path.relative_to(root)}"
-        if path.suffix == ".html":  # the page as a browser reads it: escaped code, no live script
-            assert "<script>(window.pwned" not in text and 'onerror="(window.pwned' not in text, path
+        if path.suffix == ".html":  # whether a script runs there is tests/test_inert_outputs.py's
+            assert "Content-Security-Policy" in text, path
     names = {p.name for p in returned}
     assert not names & {"solutions.html", "peer.html", "leak_key.py", "leak_source.py", "stuck.py"}
     forged = (root / "feedback" / "report_forger" / QUIZ / "Case_Studies_Quiz.html").read_text()
