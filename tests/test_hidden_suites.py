@@ -8,9 +8,12 @@ from grader import course, hidden_checks
 class _CheckCollector:
     def __init__(self):
         self.points = {}
+        self.unmarked = []
 
     def pytest_collection_modifyitems(self, items):
         for item in items:
+            if not item.get_closest_marker("check"):
+                self.unmarked.append(item.name)
             marker = item.get_closest_marker("check")
             if marker:
                 cell = marker.kwargs["cell"]
@@ -36,6 +39,8 @@ def test_cell_points_match_hidden_checks(assignment):
     )
     assert code == 0
     assert collector.points == pytest.approx(_notebook_points(assignment))
+    # A test without a marker would run in every judge and count for nothing: those belong in tests/.
+    assert collector.unmarked == []
 
 
 def test_every_assignment_has_hidden_checks():

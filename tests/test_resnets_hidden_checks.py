@@ -9,21 +9,48 @@ from grader.hidden_tests.resnets.variants import VARIANTS
 
 # Which checks fail for each submission (identified by cell and title prefix); all others must pass.
 # The trained-model check needs an executed notebook, so test_nbgrader_lifecycle covers it.
+# A wrong block costs ResNet50 only its small whole-pipeline check (issue 15: a mistake is charged once).
+IDENTITY_NUMBERS = {
+    ("identity_block_tests", "identity_block computes the right function at inference"),
+    ("identity_block_tests", "identity_block computes the right function in training"),
+}
+PIPELINE = ("resnet50_tests", "your ResNet50 built from your own blocks")
+OUTPUTS = ("resnet50_tests", "with correct blocks, ResNet50 computes")
 EXPECTED_FAILURES = {
     "solution": set(),
     "untouched": {"identity_block_tests", "convolutional_block_tests", "resnet50_tests"},
-    "shortcut_after_relu": {
-        ("identity_block_tests", "identity_block computes the right function at inference"),
-        ("identity_block_tests", "identity_block computes the right function in training"),
+    "shortcut_after_relu": IDENTITY_NUMBERS
+    | {
         ("identity_block_tests", "the skip connection"),
         ("convolutional_block_tests", "convolutional_block computes the right function at inference"),
         ("convolutional_block_tests", "convolutional_block computes the right function in training"),
         ("convolutional_block_tests", "the shortcut is a strided"),
+        PIPELINE,
     },
-    "no_projection": {"convolutional_block_tests", "resnet50_tests"},
-    "wrong_stage": {"resnet50_tests"},
-    "cheat": {"identity_block_tests", "resnet50_tests"},  # its ResNet50 is built from the fake block
+    "no_projection": {"convolutional_block_tests", PIPELINE},
+    "wrong_stage": {("resnet50_tests", "ResNet50 calls the blocks"), OUTPUTS},
+    "identity_no_shortcut": IDENTITY_NUMBERS | {("identity_block_tests", "the skip connection"), PIPELINE},
+    "identity_no_last_norm": IDENTITY_NUMBERS | {("identity_block_tests", "the skip connection"), PIPELINE},
+    "identity_middle_1x1": IDENTITY_NUMBERS | {PIPELINE},
+    "no_softmax": {("resnet50_tests", "the head is"), OUTPUTS},
+    "stem_relu_before_norm": {("resnet50_tests", "the stem is"), OUTPUTS},
+    "shortcut_default_initializer": {("convolutional_block_tests", "every convolution, the shortcut's too")},
+    "cheat": {"identity_block_tests", PIPELINE},  # its ResNet50 is right; only its block is fake
 }
+# What a failed check's message must say (cell, title prefix, words of the concept).
+EXPECTED_CONCEPTS = {
+    "no_softmax": [("resnet50_tests", "the head is", "The head has no softmax")],
+    "stem_relu_before_norm": [
+        ("resnet50_tests", "the stem is", "right layers in the wrong order: ZeroPadding2D")
+    ],
+    "identity_no_shortcut": [(*PIPELINE, "because identity_block is wrong")],
+    "no_projection": [(*PIPELINE, "because convolutional_block is wrong")],
+    "shortcut_after_relu": [(*PIPELINE, "because identity_block and convolutional_block are wrong")],
+}
+
+
+def test_every_variant_has_expectations():
+    assert {variant.name for variant in VARIANTS} == set(EXPECTED_FAILURES)
 
 
 @pytest.mark.slow
@@ -53,3 +80,9 @@ def test_hidden_verdicts(variant, released_course, tmp_path):
             isinstance(item, tuple) and item[0] == cell and title.startswith(item[1]) for item in expected
         )
         assert passed != should_fail, f"{variant.name}: {cell} / {title} passed={passed}"
+    concepts = {
+        (cell, check.title): check.concept for cell, checks in verdicts.cells.items() for check in checks
+    }
+    for cell, prefix, words in EXPECTED_CONCEPTS.get(variant.name, []):
+        (concept,) = [text for (c, title), text in concepts.items() if c == cell and title.startswith(prefix)]
+        assert words in concept, concept

@@ -100,3 +100,68 @@ def align_random_weights(student, reference, seed: int) -> bool:
         ours[key].set_weights(values)
         theirs[key].set_weights(values)
     return True
+
+
+def depths(model) -> dict[str, int]:
+    """layer name -> length of the longest path from an input to it."""
+    inputs, found = graph(model), {}
+
+    def depth(name):  # ResNet-50 is under 200 layers deep: recursion is fine
+        if name not in found:
+            found[name] = 1 + max((depth(source) for source in inputs[name]), default=-1)
+        return found[name]
+
+    for name in inputs:
+        depth(name)
+    return found
+
+
+def _role(layer) -> tuple:
+    shapes = tuple(tuple(weight.shape) for weight in layer.weights)
+    if isinstance(layer, keras.layers.Conv2D):
+        return ("conv", shapes, tuple(layer.strides))
+    if isinstance(layer, keras.layers.BatchNormalization):
+        return ("bn", shapes)
+    if isinstance(layer, keras.layers.Dense):
+        return ("dense", shapes)
+    raise ValueError(f"unexpected layer with weights: {type(layer).__name__}")
+
+
+def position_keys(model) -> dict[tuple, keras.layers.Layer]:
+    """A key naming each weighted layer by its kind, weight shapes and rank by depth among its kind.
+
+    A whole network repeats blocks of equal shapes, so shapes alone cannot tell layers apart, but
+    their depth can: in ResNet-50 no two layers of the same kind and shapes lie at the same depth."""
+    depth, groups = depths(model), {}
+    for layer in model.layers:
+        if layer.weights:
+            groups.setdefault(_role(layer), []).append(layer)
+    keys = {}
+    for role, members in groups.items():
+        members.sort(key=lambda layer: depth[layer.name])
+        if len({depth[layer.name] for layer in members}) != len(members):
+            raise ValueError("two layers play the same role at the same depth")
+        keys |= {(role, rank): layer for rank, layer in enumerate(members)}
+    return keys
+
+
+def align_by_position(student, reference, seed: int) -> bool:
+    """align_random_weights for whole networks: layers matched by position_keys."""
+    try:
+        theirs, ours = position_keys(student), position_keys(reference)
+    except ValueError:
+        return False
+    if sorted(theirs, key=repr) != sorted(ours, key=repr):
+        return False
+    rng = np.random.default_rng(seed)
+    for key in sorted(ours, key=repr):
+        shapes = [tuple(w.shape) for w in ours[key].weights]
+        kind = (
+            "bn" if key[0][0] == "bn" else "conv"
+        )  # a Dense layer's kernel and bias are drawn like a conv's
+        if kind == "bn" and len(shapes) != 4:
+            return False
+        values = random_weights((kind,), shapes, rng)
+        ours[key].set_weights(values)
+        theirs[key].set_weights(values)
+    return True

@@ -1,4 +1,5 @@
 import keras
+import numpy as np
 import pytest
 
 from grader.hidden_tests import keras_graph
@@ -43,7 +44,7 @@ def test_training_outputs(artifacts, probe_report):
 
 @pytest.mark.check(
     cell=CELL,
-    points=2,
+    points=1.5,
     artifact="convolutional_block",
     title="the shortcut is a strided 1x1 projection with BatchNorm, added before the final ReLU",
     concept="The projection shortcut is missing or misplaced: when the shapes change, the shortcut must "
@@ -71,3 +72,20 @@ def test_projection_shortcut(artifacts, probe_report):
         (after,) = keras_graph.consumers(student, adds[0].name)
         assert keras_graph.kind(student.get_layer(after)) == "Activation:relu"
         assert student.output.name == student.get_layer(after).output.name
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=0.5,
+    artifact="convolutional_block",
+    title="every convolution, the shortcut's too, uses kernel_initializer=initializer(seed=0)",
+    concept="The convolutions ignore the `initializer` argument: pass kernel_initializer=initializer(seed=0) "
+    "to every Conv2D, the shortcut's included, so the block's starting weights are reproducible.",
+)
+def test_initializer(artifacts, probe_report):
+    student = checks.saved_model(artifacts, probe_report, "convolutional_block", "convolutional_he.keras")
+    convs = [layer for layer in student.layers if isinstance(layer, keras.layers.Conv2D)]
+    assert len(convs) == 4
+    for conv in convs:
+        expected = keras.initializers.HeNormal(seed=0)(tuple(conv.kernel.shape))
+        assert np.allclose(np.asarray(conv.kernel), np.asarray(expected), atol=1e-6)

@@ -1,86 +1,184 @@
-import json
-from collections import Counter
+"""ResNet50's own code is graded with the reference blocks where the student's blocks were called, so a
+wrong block costs its own cell's points only; one small check runs the student's whole pipeline."""
 
 import keras
 import pytest
 
-from grader.hidden_tests import keras_graph
-from grader.hidden_tests.resnets import probe_plan, reference
+from grader.hidden_tests import explain, keras_graph
+from grader.hidden_tests.resnets import checks, probe_plan, reference
 
 CELL = "resnet50_tests"
-RESNET50_PARAMETERS = 23_608_202  # 64x64x3 input, 10 classes
+SHAPES = list(enumerate(probe_plan.RESNET_CASES))
 
 
 def _student(artifacts, probe_report, i):
-    status = probe_report.get("artifacts", {}).get("ResNet50", "not built")
-    if status != "ok":
-        pytest.fail(status)
-    return keras.models.model_from_json(json.loads((artifacts / f"resnet_{i}.json").read_text())["config"])
+    """The student's ResNet50 called with marker blocks (probe_plan.Markers)."""
+    return checks.saved_model(artifacts, probe_report, "ResNet50", f"resnet_markers_{i}.keras")
 
 
-def _inventory(model) -> Counter:
-    return Counter(
-        (keras_graph.kind(layer), tuple(layer.output.shape), layer.count_params()) for layer in model.layers
-    )
+def _with_markers(i):
+    shape, classes = probe_plan.RESNET_CASES[i]
+    markers = probe_plan.Markers()
+    return reference.resnet50(shape, classes, markers.identity_block, markers.convolutional_block)
 
 
-def _stage_outputs(model) -> list[tuple]:
-    """Output shapes of the residual additions, in graph order: one per block."""
-    return [tuple(layer.output.shape) for layer in model.layers if isinstance(layer, keras.layers.Add)]
+def _last_block(model) -> str:
+    depth = keras_graph.depths(model)
+    return max((layer.name for layer in model.layers if checks.block_call(layer.name)), key=depth.get)
 
 
-@pytest.mark.check(
-    cell=CELL,
-    points=2,
-    artifact="ResNet50",
-    title="ResNet50 has the right layers with the right output shapes and sizes",
-    concept="ResNet50's layers differ from the architecture: compare the stem (ZeroPadding 3, Conv 64 7x7 "
-    "stride 2, BatchNorm, ReLU, MaxPool 3x3 stride 2) and the head (AveragePooling 2x2, Flatten, Dense "
-    "softmax) with the description, and the filters of each stage.",
-)
-def test_layer_inventory(artifacts, probe_report):
-    student = _student(artifacts, probe_report, 0)
-    assert _inventory(student) == _inventory(reference.resnet50())
+def _input(model) -> str:
+    return next(layer.name for layer in model.layers if isinstance(layer, keras.layers.InputLayer))
 
 
 @pytest.mark.check(
     cell=CELL,
     points=1,
     artifact="ResNet50",
-    title="the four stages have 3, 4, 6 and 3 blocks with strides 1, 2, 2, 2",
-    concept="The stages are wrong: each stage is one convolutional block followed by 2, 3, 5 and 2 identity "
-    "blocks, and the convolutional blocks use strides 1, 2, 2 and 2.",
+    title="ResNet50 calls the blocks of the four stages with the right filters, f and strides",
+    concept="The stages are wrong: each stage calls convolutional_block once and then identity_block 2, 3, 5 "
+    "and 2 times, with f = 3, the stage's filters and strides 1, 2, 2 and 2.",
 )
 def test_stages(artifacts, probe_report):
-    student = _student(artifacts, probe_report, 0)
-    assert _stage_outputs(student) == _stage_outputs(reference.resnet50())
+    for i, _ in SHAPES:
+        assert checks.block_calls(_student(artifacts, probe_report, i)) == checks.block_calls(
+            _with_markers(i)
+        )
 
 
 @pytest.mark.check(
     cell=CELL,
     points=1,
     artifact="ResNet50",
-    title="ResNet50 has 23,608,202 parameters for 64x64x3 inputs and 10 classes",
-    concept="The parameter count of ResNet50 is off: count again the filters of every stage and the width "
-    "of the final Dense layer (`classes`).",
+    title="the stem is ZeroPadding, Conv 7x7 stride 2, BatchNorm, ReLU, MaxPool 3x3 stride 2, in this order",
+    concept="The stem differs from the notebook's: ZeroPadding2D((3, 3)) → Conv2D(64, (7, 7), "
+    "strides=(2, 2)) with glorot_uniform(seed=0) → BatchNormalization(axis=3) → ReLU → "
+    "MaxPooling2D((3, 3), strides=(2, 2)).",
 )
-def test_parameter_count(artifacts, probe_report):
-    assert _student(artifacts, probe_report, 0).count_params() == RESNET50_PARAMETERS
+def test_stem(artifacts, probe_report, request):
+    student, ours = _student(artifacts, probe_report, 0), _with_markers(0)
+    theirs = [checks.describe(layer) for layer in checks.chain(student, _input(student), _is_block)]
+    expected = [checks.describe(layer) for layer in checks.chain(ours, _input(ours), _is_block)]
+    if theirs != expected:
+        explain.concept(request, checks.difference("stem", theirs, expected))
+    assert theirs == expected
 
 
 @pytest.mark.check(
     cell=CELL,
     points=1,
+    artifact="ResNet50",
+    title='the head is AveragePooling2D((2, 2)), Flatten and Dense(classes, activation="softmax")',
+    concept="The head differs from the notebook's: AveragePooling2D((2, 2)) → Flatten() → "
+    'Dense(classes, activation="softmax") with glorot_uniform(seed=0), right after the last block.',
+)
+def test_head(artifacts, probe_report, request):
+    student, ours = _student(artifacts, probe_report, 0), _with_markers(0)
+    theirs = checks.head_descriptions(checks.chain(student, _last_block(student), lambda layer: False))
+    expected = checks.head_descriptions(checks.chain(ours, _last_block(ours), lambda layer: False))
+    if theirs != expected:
+        unactivated = [text.replace('"softmax"', '"linear"') for text in expected]
+        explain.concept(
+            request,
+            'The head has no softmax: end ResNet50 with Dense(classes, activation="softmax"), which turns '
+            "the scores into the class probabilities the training loss expects."
+            if theirs == unactivated
+            else checks.difference("head", theirs, expected),
+        )
+    assert theirs == expected
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=1,
+    artifact="ResNet50",
+    title="with correct blocks, ResNet50 computes ResNet-50's function (inference and training, two sizes)",
+    concept="With correct blocks in place of yours, ResNet50 still computes another function than ResNet-50: "
+    "compare its stem, the order of its stages and its head with the notebook's table.",
+)
+def test_outputs(artifacts, probe_report):
+    for i, (shape, classes) in SHAPES:
+        student = checks.with_reference_blocks(_student(artifacts, probe_report, i))
+        ours = reference.resnet50(shape, classes)
+        assert keras_graph.align_by_position(student, ours, seed=50 + i)
+        for training in (False, True):
+            assert checks.same_outputs(student, ours, seed=60 + i, training=training)
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=0.5,
     artifact="ResNet50",
     title="ResNet50 honours its input_shape and classes arguments",
     concept="ResNet50 ignores its arguments: build the Input from `input_shape` and the last Dense layer "
     "from `classes` instead of fixed numbers.",
 )
 def test_arguments(artifacts, probe_report):
-    shape, classes = probe_plan.RESNET_CASES[1]
-    student = _student(artifacts, probe_report, 1)
-    assert _inventory(student) == _inventory(reference.resnet50(shape, classes))
+    for i, (shape, classes) in SHAPES:
+        student = _student(artifacts, probe_report, i)
+        assert tuple(student.input_shape) == (None, *shape)
+        assert tuple(student.output_shape) == (None, classes)
 
 
-def test_reference_count():
-    assert reference.resnet50().count_params() == RESNET50_PARAMETERS
+@pytest.mark.check(
+    cell=CELL,
+    points=0.5,
+    artifact="ResNet50_with_your_blocks",
+    title="your ResNet50 built from your own blocks works as a whole",
+    concept="ResNet50 built from your own identity_block and convolutional_block differs from the same "
+    "ResNet50 built from correct blocks.",
+)
+def test_whole_pipeline(artifacts, probe_report, request):
+    try:
+        student = checks.saved_architecture(
+            artifacts, probe_report, "ResNet50_with_your_blocks", "resnet_own_blocks.json"
+        )
+        with_ours = checks.with_reference_blocks(_student(artifacts, probe_report, 0))
+        assert keras_graph.align_by_position(student, with_ours, seed=70)
+        for training in (False, True):
+            assert checks.same_outputs(student, with_ours, seed=71, training=training)
+    except BaseException:  # pytest.fail too: the message names the block at fault
+        explain.concept(request, _pipeline_fault(artifacts, probe_report))
+        raise
+
+
+def _is_block(layer) -> bool:
+    return checks.block_call(layer.name) is not None
+
+
+def _block_right(artifacts, probe_report, artifact, cases, reference_of, prefix) -> bool:
+    if probe_report.get("artifacts", {}).get(artifact) != "ok":
+        return False
+    for i, case in cases:
+        student = keras_graph.load(artifacts / f"{prefix}_{i}.keras")
+        for training in (False, True):
+            if not checks.outputs_match(student, reference_of(case), seed=80 + i, training=training):
+                return False
+    return True
+
+
+def _pipeline_fault(artifacts, probe_report) -> str:
+    """Names the block at fault (the one failing its own checks), for the message of a failed pipeline."""
+    if probe_report.get("artifacts", {}).get("ResNet50") != "ok":
+        return (
+            "ResNet50 fails on its own (see its checks above), so it cannot be built from your blocks either."
+        )
+    wrong = [
+        name
+        for name, cases, reference_of, prefix in (
+            ("identity_block", checks.IDENTITY, checks.identity_reference, "identity"),
+            ("convolutional_block", checks.CONVOLUTIONAL, checks.convolutional_reference, "convolutional"),
+        )
+        if not _block_right(artifacts, probe_report, name, cases, reference_of, prefix)
+    ]
+    if not wrong:
+        return (
+            "ResNet50 built from your own blocks differs from the same ResNet50 built from correct blocks, "
+            "though each block passes its own checks: make ResNet50 call identity_block and "
+            "convolutional_block as defined above, with the arguments of the notebook's table."
+        )
+    return (
+        f"ResNet50's own code is graded by the checks above; built from your own blocks it fails because "
+        f"{' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong: fix "
+        f"{'it' if len(wrong) == 1 else 'them'} as {'its' if len(wrong) == 1 else 'their'} own checks say."
+    )

@@ -79,7 +79,7 @@ def test_learning_rate(artifacts, probe_report):
 
 @pytest.mark.check(
     cell=CELL,
-    points=1,
+    points=0.5,
     artifact="fine_tune",
     title="the fine-tuning loss is the sparse categorical cross-entropy on logits",
     concept="The recompiled loss does not match the model's output: the head outputs logits, so use "
@@ -95,3 +95,16 @@ def test_loss(artifacts, probe_report):
     )
     assert callable(model.loss)
     assert np.isclose(float(np.asarray(model.loss(labels, logits))), expected, rtol=1e-4)
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=0.5,
+    artifact="fine_tune",
+    title='fine_tune compiles with the "accuracy" metric',
+    concept='The recompiled model no longer reports its accuracy: compile with metrics=["accuracy"].',
+)
+def test_accuracy_metric(artifacts, probe_report):
+    metrics = _model(artifacts, probe_report, compile=True).get_compile_config().get("metrics") or []
+    names = [m for m in keras.tree.flatten(metrics) if isinstance(m, str)]  # a metric object's class_name too
+    assert {"accuracy", "acc", "sparse_categorical_accuracy", "SparseCategoricalAccuracy"} & set(names)

@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from grader.hidden_tests import keras_graph
+from grader.hidden_tests import explain, keras_graph
 from grader.hidden_tests.transfer_learning import probe_plan, reference
 
 CELL = "transfer_model_tests"
@@ -82,7 +82,7 @@ def test_inference_mode(artifacts, probe_report):
     "activation (logits).",
 )
 def test_head(artifacts, probe_report):
-    model = _model(artifacts, probe_report)
+    model = _model(artifacts, probe_report, "custom")
     base = reference.find_base(model)
     chain = []
     current = base.name
@@ -99,23 +99,52 @@ def test_head(artifacts, probe_report):
 
 @pytest.mark.check(
     cell=CELL,
-    points=1,
+    points=0.5,
     artifact="transfer_model",
     title="the photos go through the augmentation first (data_augmenter() unless one is given)",
     concept="The augmentation is missing or ignored: apply the `data_augmentation` argument to the "
     "inputs before anything else, and use data_augmenter() when the argument is None.",
 )
 def test_augmentation(artifacts, probe_report):
-    default = _model(artifacts, probe_report)
-    operations = {operation.name: operation for operation in default.operations}
-    upstream = reference.ancestors(default, reference.find_base(default).name)
-    kinds = {type(leaf).__name__ for name in upstream for leaf in reference.leaves(operations[name])}
-    assert {"RandomFlip", "RandomRotation"} <= kinds
-    custom = _model(artifacts, probe_report, "custom")
-    inputs = keras_graph.graph(custom)
-    assert probe_plan.GRADER_AUGMENTATION in reference.ancestors(custom, reference.find_base(custom).name)
-    assert all(
-        isinstance(custom.get_layer(name), keras.layers.InputLayer)
-        for name in inputs[probe_plan.GRADER_AUGMENTATION]
+    # Built with a marker in place of data_augmenter: this checks transfer_model's use of it only.
+    for which, name in (
+        ("default", probe_plan.GRADER_DEFAULT_AUGMENTATION),
+        ("custom", probe_plan.GRADER_AUGMENTATION),
+    ):
+        model = _model(artifacts, probe_report, which)
+        inputs = keras_graph.graph(model)
+        assert name in reference.ancestors(model, reference.find_base(model).name)
+        assert all(isinstance(model.get_layer(source), keras.layers.InputLayer) for source in inputs[name])
+        assert not any(
+            isinstance(leaf, keras.layers.RandomFlip | keras.layers.RandomRotation)
+            for leaf in reference.leaves(model)
+        )
+
+
+@pytest.mark.check(
+    cell=CELL,
+    points=0.5,
+    artifact="transfer_model_with_your_data_augmenter",
+    title="transfer_model with your own data_augmenter augments the photos as described",
+    concept="transfer_model's own code is graded by the checks above; built with your own data_augmenter, "
+    "the model does not flip and rotate the photos before MobileNetV2: the fault is in data_augmenter, "
+    "whose own checks say what to fix.",
+)
+def test_with_own_augmenter(artifacts, probe_report, request):
+    if probe_report.get("artifacts", {}).get("transfer_model") != "ok":  # not the augmenter's fault, then
+        explain.concept(
+            request,
+            "transfer_model fails on its own (see its checks above), so it cannot be built with your "
+            "data_augmenter either.",
+        )
+    model = reference.saved_model(
+        artifacts, probe_report, "transfer_model_with_your_data_augmenter", "transfer_own_augmenter.keras"
     )
-    assert not any(isinstance(leaf, keras.layers.RandomFlip) for leaf in reference.leaves(custom))
+    operations = {operation.name: operation for operation in model.operations}
+    upstream = reference.ancestors(model, reference.find_base(model).name)
+    leaves = [leaf for name in upstream for leaf in reference.leaves(operations[name])]
+    flips = [leaf for leaf in leaves if isinstance(leaf, keras.layers.RandomFlip)]
+    rotations = [leaf for leaf in leaves if isinstance(leaf, keras.layers.RandomRotation)]
+    assert len(flips) == 1 and flips[0].mode == "horizontal"
+    assert len(rotations) == 1
+    assert np.allclose(np.abs(np.ravel(rotations[0].get_config()["factor"]).astype(float)), 0.2)

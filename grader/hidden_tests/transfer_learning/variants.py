@@ -59,4 +59,34 @@ VARIANTS = [
             ]
         },
     ),
+    # A mistake in a function that another graded function (or its check) uses: charged once (issue 15).
+    Variant(
+        "augmenter_without_flip",
+        "data_augmenter with the rotation only",
+        edits={"data_augmenter": [('[layers.RandomFlip("horizontal"), ', "[")]},
+    ),
+    Variant(
+        "augmenter_list",
+        "data_augmenter returns a list of layers instead of a Sequential model",
+        edits={
+            "data_augmenter": [
+                ("tf.keras.Sequential([", "["),
+                ("RandomRotation(0.2)])", "RandomRotation(0.2)]"),
+            ]
+        },
+    ),
+    Variant(
+        "logits_not_named_outputs",
+        "transfer_model names its logits x, so `return tf.keras.Model(inputs, outputs)` fails",
+        edits={
+            "transfer_model": [
+                ("    outputs = layers.Dense(num_classes)(x)", "    x = layers.Dense(num_classes)(x)")
+            ]
+        },
+    ),
+    Variant(
+        "no_accuracy_metric",
+        "recompiles without the accuracy metric",
+        edits={"fine_tune": [('        metrics=["accuracy"],\n', "")]},
+    ),
 ]
