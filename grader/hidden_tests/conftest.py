@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.hidden_tests import GraderFault
+
 
 def pytest_addoption(parser):
     parser.addoption("--artifacts", help="folder written by grader.probe")
@@ -46,9 +48,11 @@ def pytest_runtest_makereport(item, call):
     if marker is None or report.when not in ("setup", "call"):
         return
     if report.when == "call" or report.failed or report.skipped:
-        item.config._check_results.append(
-            {"test": item.name, **marker.kwargs, "passed": report.passed and report.when == "call"}
-        )
+        result = {"test": item.name, **marker.kwargs, "passed": report.passed and report.when == "call"}
+        # The grader's own material missing, or its code not importing: not the submission's failure.
+        if call.excinfo is not None and call.excinfo.errisinstance((GraderFault, ImportError)):
+            result["grader_fault"] = f"{call.excinfo.typename}: {str(call.excinfo.value)[:300]}"
+        item.config._check_results.append(result)
 
 
 def pytest_sessionfinish(session):
