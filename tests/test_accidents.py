@@ -50,8 +50,9 @@ def _without_test_cells(notebook):
 
 
 @pytest.fixture(scope="module")
-def graded(released_course):
-    root = released_course
+def graded(prepared_data, tmp_path_factory):
+    # A course of its own: the class graded in test_autograde must not meet these students.
+    root = course.private_copy(tmp_path_factory.mktemp("accidents"), ["quiz"])
     folder = lambda student: root / "submitted" / student / "quiz"  # noqa: E731
     stub = _cell(course.read(root, "release", "quiz"), LAST).source
     course.submit(root, "quiz", "acc_stub_kept", _pasted_into_a_new_cell(_solution(root), stub))

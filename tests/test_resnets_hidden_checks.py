@@ -1,10 +1,12 @@
 """The ResNets hidden checks on realistic submissions, run exactly as autograde runs them."""
 
-import shutil
+import json
 
 import pytest
+from variant_verdicts import judge_all
 
-from grader import course, hidden_checks, submissions
+from grader.hidden_tests.resnets import reference
+from grader.hidden_tests.resnets import test_trained_model as trained_model
 from grader.hidden_tests.resnets.variants import VARIANTS
 
 # Which checks fail for each submission (identified by cell and title prefix); all others must pass.
@@ -53,17 +55,15 @@ def test_every_variant_has_expectations():
     assert {variant.name for variant in VARIANTS} == set(EXPECTED_FAILURES)
 
 
+@pytest.fixture(scope="module")
+def every_verdict(released_course, tmp_path_factory):
+    return judge_all(released_course, "resnets", VARIANTS, tmp_path_factory.mktemp("variants"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_hidden_verdicts(variant, released_course, tmp_path):
-    notebook = submissions.build(
-        course.read(released_course, "source", "resnets"),
-        course.read(released_course, "release", "resnets"),
-        variant,
-    )
-    submission = tmp_path / "resnets"
-    shutil.copytree(released_course / "release" / "resnets", submission)
-    verdicts = hidden_checks.run(notebook, "resnets", submission)
+def test_hidden_verdicts(variant, every_verdict):
+    verdicts = every_verdict[variant.name]
     expected = EXPECTED_FAILURES[variant.name]
     judged = {
         (cell, check.title): check.passed for cell, checks in verdicts.cells.items() for check in checks
@@ -86,3 +86,23 @@ def test_hidden_verdicts(variant, released_course, tmp_path):
     for cell, prefix, words in EXPECTED_CONCEPTS.get(variant.name, []):
         (concept,) = [text for (c, title), text in concepts.items() if c == cell and title.startswith(prefix)]
         assert words in concept, concept
+
+
+def _identity_middle_1x1(x, f, filters, initializer=None):
+    """The identity_middle_1x1 mistake, written here: the middle convolution keeps a 1x1 kernel."""
+    return reference.identity_block(x, 1, filters)
+
+
+def test_a_model_trained_from_a_wrong_block_is_still_the_students_network(tmp_path):
+    """Its accuracy is judged; the wrong block is charged in its own cell, not again for its weights."""
+    own = reference.resnet50((64, 64, 3), 10, identity=_identity_middle_1x1)
+    (tmp_path / "resnet_own_blocks.json").write_text(json.dumps({"config": own.to_json()}))
+    built = {"artifacts": {"ResNet50_with_your_blocks": "ok"}}
+    trained = reference.resnet50((64, 64, 3), trained_model.CLASSES, identity=_identity_middle_1x1)
+    assert trained.count_params() != trained_model.REFERENCE_PARAMETERS
+    assert trained_model.parameters_of_networks_built(tmp_path, built) == {
+        trained_model.REFERENCE_PARAMETERS,
+        trained.count_params(),
+    }
+    missing = {"artifacts": {"ResNet50_with_your_blocks": "NameError: ResNet50"}}
+    assert trained_model.parameters_of_networks_built(tmp_path, missing) == {23_608_202}

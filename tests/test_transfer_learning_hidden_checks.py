@@ -1,10 +1,9 @@
 """The transfer learning hidden checks on realistic submissions, run exactly as autograde runs them."""
 
-import shutil
-
 import pytest
+from variant_verdicts import judge_all
 
-from grader import course, hidden_checks, submissions
+from grader import course, submissions
 from grader.hidden_tests.transfer_learning.variants import VARIANTS
 
 ASSIGNMENT = "transfer_learning"
@@ -49,17 +48,15 @@ def test_every_variant_has_expectations():
     assert {variant.name for variant in VARIANTS} == set(EXPECTED_FAILURES)
 
 
+@pytest.fixture(scope="module")
+def every_verdict(released_course, tmp_path_factory):
+    return judge_all(released_course, ASSIGNMENT, VARIANTS, tmp_path_factory.mktemp("variants"))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
-def test_hidden_verdicts(variant, released_course, tmp_path):
-    notebook = submissions.build(
-        course.read(released_course, "source", ASSIGNMENT),
-        course.read(released_course, "release", ASSIGNMENT),
-        variant,
-    )
-    submission = tmp_path / ASSIGNMENT
-    shutil.copytree(released_course / "release" / ASSIGNMENT, submission)
-    verdicts = hidden_checks.run(notebook, ASSIGNMENT, submission)
+def test_hidden_verdicts(variant, every_verdict):
+    verdicts = every_verdict[variant.name]
     expected = EXPECTED_FAILURES[variant.name]
     judged = {
         (cell, check.title): check.passed for cell, checks in verdicts.cells.items() for check in checks
