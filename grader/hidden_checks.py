@@ -224,11 +224,16 @@ def _judge(tests: list[str], folder: Path, timeout: int, sandboxed: bool) -> sub
     )
 
 
+def _judge_broke(judged) -> bool:
+    """pytest exits 0 when all passed and 1 when some failed; anything else, or no exit, is a break."""
+    return judged is None or judged.returncode not in (0, 1)
+
+
 def _judge_faults(judged, results: Path, timeout: int) -> list[str]:
     """Why the judge itself could not give verdicts: never the submission's fault."""
     if judged is None:
         return [f"the hidden checks did not finish within {timeout} s"]
-    if judged.returncode not in (0, 1):  # pytest: 0 all passed, 1 some failed; else it broke
+    if _judge_broke(judged):
         tail = " / ".join((judged.stdout or "").strip().splitlines()[-3:])[-400:]
         return [f"the hidden checks stopped with exit code {judged.returncode}: {tail}"]
     if not results.is_file():
@@ -288,7 +293,9 @@ def run(
             pass
         verdicts.seconds["judge"] = round(time.monotonic() - started, 1)
         verdicts.grader_faults = _judge_faults(judged, results, tests_timeout)
-        outcomes = json.loads(results.read_text()) if results.is_file() else []
+        # a judge that broke may have written its verdicts before it stopped: none of them is trusted
+        trusted = results.is_file() and not _judge_broke(judged)
+        outcomes = json.loads(results.read_text()) if trusted else []
     for outcome in outcomes:
         check = Check(
             outcome["title"],
