@@ -2,7 +2,7 @@
 
 Feedback HTML is opened by TAs and the formgrader runs on the grading account's Jupyter server
 with its API token: a script there acts with staff rights.  `SCRIPT_IN_OUTPUT` is the quiz's
-solution (it must still earn 29/29) plus every way we know for an output or a markdown cell to
+solution (it must still earn 32/32) plus every way we know for an output or a markdown cell to
 carry script into nbconvert's HTML.  Each payload, if it runs, adds its name to `window.pwned`
 and puts `pwned` in the page title, so a browser test reads which ones ran.
 """

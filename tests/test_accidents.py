@@ -81,12 +81,12 @@ def test_each_accident_is_graded_or_refused_with_what_to_do(graded):
     _, outcomes = graded
     got = {student: (o.status, o.score) for student, o in outcomes.items()}
     assert got == {
-        "acc_stub_kept": ("graded", 29),
-        "acc_stub_gone": ("graded", 29),
-        "acc_old_format": ("graded", 29),
-        "acc_no_tests": ("graded", 29),
-        "acc_renamed": ("graded", 29),
-        "acc_two_named": ("graded", 29),
+        "acc_stub_kept": ("graded", 32),
+        "acc_stub_gone": ("graded", 32),
+        "acc_old_format": ("graded", 32),
+        "acc_no_tests": ("graded", 32),
+        "acc_renamed": ("graded", 32),
+        "acc_two_named": ("graded", 32),
         "acc_two_unnamed": ("refused", 0),
     }
     assert outcomes["acc_renamed"].reason == f"'Case_Studies_Quiz (1).ipynb' graded as {NOTEBOOK}"

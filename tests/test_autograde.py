@@ -10,19 +10,19 @@ import pytest
 from grader import autograde, cli, course, settings, submissions
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
-# score out of 29 and outcome status for every submission of the class
+# score out of 32 and outcome status for every submission of the class
 EXPECTED = {
-    "solution": (29, "graded"),
+    "solution": (32, "graded"),
     "untouched": (0, "graded"),
-    "half_right": (24, "graded"),
-    "infinite_loop": (29, "graded"),  # the cell is interrupted after its answers were set
-    "memory_hog": (29, "graded"),  # MemoryError inside the sandbox; answers set before it
-    "kernel_killer": (26, "graded"),  # the section that killed the kernel loses its 3 points
-    "interrupt_ignorer": (29, "graded"),  # stuck past its time limit; answers set before it
-    "output_flood": (29, "graded"),
-    "deleted_test_cell": (29, "graded"),  # the deleted test cell is restored and scored
-    "edited_test_cell": (29, "graded"),  # nbgrader restores locked cells
-    "inflated_points": (29, "graded"),  # and their metadata
+    "half_right": (27, "graded"),
+    "infinite_loop": (32, "graded"),  # the cell is interrupted after its answers were set
+    "memory_hog": (32, "graded"),  # MemoryError inside the sandbox; answers set before it
+    "kernel_killer": (29, "graded"),  # the section that killed the kernel loses its 3 points
+    "interrupt_ignorer": (32, "graded"),  # stuck past its time limit; answers set before it
+    "output_flood": (32, "graded"),
+    "deleted_test_cell": (32, "graded"),  # the deleted test cell is restored and scored
+    "edited_test_cell": (32, "graded"),  # nbgrader restores locked cells
+    "inflated_points": (32, "graded"),  # and their metadata
     "broken_json": (0, "refused"),
     "answer_thief": (0, "graded"),  # the sandbox hides the answer key from kernel and probe alike
 }
@@ -78,7 +78,7 @@ def test_grading_again_gives_the_same_scores(graded_class):
     assert cli.main(argv + ["--workers", "2"]) == 0
     scores = course.scores(root, "quiz")
     assert {s: scores[s]["total"] for s in regraded} == {s: outcomes[s].score for s in regraded}
-    assert scores["solution"]["total"] == 29, "regrading others changes no other grade"
+    assert scores["solution"]["total"] == 32, "regrading others changes no other grade"
     records = {o.student: o for o in autograde.load_outcomes(root, "quiz")}
     assert set(records) == set(EXPECTED), "regrading some students keeps the others' outcomes"
 

@@ -42,7 +42,7 @@ def test_a_broken_hidden_test_is_a_grader_error_that_keeps_the_grade(
     root = released_course
     course.submit(root, "quiz", "fault_student", _solution(root, "quiz", QUIZ_VARIANTS))
     graded = autograde.autograde(root, "quiz", ["fault_student"], workers=1, progress=False)
-    assert [(o.status, o.score) for o in graded] == [("graded", 29)]
+    assert [(o.status, o.score) for o in graded] == [("graded", 32)]
 
     (broken_suites / "quiz" / "test_broken.py").write_text(BROKEN_TEST)
     monkeypatch.setenv("CASE_STUDIES_HIDDEN_TESTS", str(broken_suites))
@@ -51,14 +51,14 @@ def test_a_broken_hidden_test_is_a_grader_error_that_keeps_the_grade(
     (outcome,) = [o for o in autograde.load_outcomes(root, "quiz") if o.student == "fault_student"]
     assert outcome.status == autograde.GRADER_ERROR
     assert "exit code 2" in outcome.reason and "grade this submission again" in outcome.reason
-    assert course.scores(root, "quiz")["fault_student"]["total"] == 29, "no zero recorded"
+    assert course.scores(root, "quiz")["fault_student"]["total"] == 32, "no zero recorded"
     page = report.build_report(root, ["quiz"]).read_text()
     assert "grader error" in page and "exit code 2" in page, "the class report shows it"
 
     monkeypatch.delenv("CASE_STUDIES_HIDDEN_TESTS")  # fixed: the next run grades it again
     assert cli.main(["autograde", "quiz", "--student", "fault_student", "--course", str(root)]) == 0
     (outcome,) = [o for o in autograde.load_outcomes(root, "quiz") if o.student == "fault_student"]
-    assert (outcome.status, outcome.score) == ("graded", 29)
+    assert (outcome.status, outcome.score) == ("graded", 32)
 
 
 @pytest.fixture(scope="module")

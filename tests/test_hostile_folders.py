@@ -26,19 +26,19 @@ from grader.hidden_tests.quiz.variants import VARIANTS as QUIZ_VARIANTS
 from grader.hidden_tests.transfer_learning.variants import VARIANTS as LAB_VARIANTS
 
 QUIZ, LAB = "quiz", "transfer_learning"
-# quiz score of each hostile submission (out of 29), written from what each one answers
+# quiz score of each hostile submission (out of 32), written from what each one answers
 EXPECTED = {
-    "record_over_peer": 29,
-    "record_over_gradebook": 29,
-    "notebook_link": 29,
+    "record_over_peer": 32,
+    "record_over_gradebook": 32,
+    "notebook_link": 32,
     "key_thief": 0,  # answers nothing itself; the key never reaches the probe
-    "html_links": 29,
-    "special_files": 29,
-    "report_forger": 26,  # its last section (3 questions) is the forger, not answers
-    "honest_control": 29,
-    "env_printer": 28,  # gets Q04 wrong on purpose, so that its probe errors reach the feedback
-    "disk_filler": 26,  # the section that fills the disk is stopped at the folder's size limit
-    "script_in_output": 29,
+    "html_links": 32,
+    "special_files": 32,
+    "report_forger": 29,  # its last section (3 questions) is the forger, not answers
+    "honest_control": 32,
+    "env_printer": 31,  # gets Q04 wrong on purpose, so that its probe errors reach the feedback
+    "disk_filler": 29,  # the section that fills the disk is stopped at the folder's size limit
+    "script_in_output": 32,
 }
 SECRETS = {  # in the grader's shell while the batch is graded
     "CASE_STUDIES_SECRET_DB_URL": "postgresql://grader:S3cret-pw@db/course",
@@ -133,7 +133,7 @@ def test_nothing_outside_the_hostile_folders_changed(attacked):
     grades_before, grades_after = attacked["grades"]
     for assignment, student in PEERS:
         assert grades_after[assignment][student] == grades_before[assignment][student]
-    assert grades_after[QUIZ]["solution"]["total"] == 29
+    assert grades_after[QUIZ]["solution"]["total"] == 32
 
 
 @pytest.mark.slow

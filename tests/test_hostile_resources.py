@@ -23,7 +23,7 @@ SECRETS = {
 SET_INSIDE = {"TERM", "CLICOLOR", "CLICOLOR_FORCE", "FORCE_COLOR", "PAGER", "GIT_PAGER"}
 SET_INSIDE |= {"PYDEVD_USE_FRAME_EVAL", "PWD"}
 FOLDER_LIMIT_MB = 256
-HONEST = {"solution": 29, "half_right": 24}
+HONEST = {"solution": 32, "half_right": 27}
 CGROUP_PARENTS = [sandbox.CGROUP_V1 / ctl / sandbox.CGROUP_GROUP for ctl in sandbox.CONTROLLERS]
 
 
@@ -124,7 +124,7 @@ def test_a_disk_filler_loses_only_its_own_points(graded):
     filler = outcomes["disk_filler"]
     assert filler.status == "graded" and "size limit" in filler.reason
     practice = course.max_scores(root, "quiz")["practice_tests"]
-    assert filler.score >= 29 - practice, "it loses at most the points of the cell that filled the disk"
+    assert filler.score >= 32 - practice, "it loses at most the points of the cell that filled the disk"
     assert any(f"size limit of {FOLDER_LIMIT_MB} MB" in text for text in cell_texts(root, "disk_filler"))
     folder = root / "autograded" / "disk_filler" / "quiz"
     assert sandbox.folder_size([folder]) < FOLDER_LIMIT_MB << 20

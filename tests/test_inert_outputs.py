@@ -68,7 +68,7 @@ def courses(tmp_path_factory, prepared_data):
             tmp_path_factory.mktemp("defended" if defended else "undefended"), ["quiz"]
         )
         outcome = _grade(root, defended)
-        assert (outcome.status, outcome.score) == ("graded", 29), outcome
+        assert (outcome.status, outcome.score) == ("graded", 32), outcome
         roots.append(root)
     return tuple(roots)
 
@@ -122,7 +122,7 @@ def test_no_script_runs_in_the_feedback_page(courses, browser):
     assert pwned == set()
     assert "output removed by the grader: text/html" in text, "the TA sees what was removed"
     assert "<script>" in text, "the student's markdown is shown as text"
-    assert "Score: 29.0 / 29.0" in text
+    assert "Score: 32.0 / 32.0" in text
 
 
 @pytest.mark.slow

@@ -34,7 +34,7 @@ def test_one_server_grades_one_submission_after_another(quiz_course, server, tmp
     assert code == 1 and "nobody" in log.read_text(), "nbgrader's own error, in the submission's log"
     code, peak_kb = server.autograde(quiz_course, "quiz", "ann", log, pids.append)
     assert code == 0 and peak_kb > 50_000, "the kernel's memory counts: it ran under this child"
-    assert course.total_score(quiz_course, "quiz", "ann") == 29
+    assert course.total_score(quiz_course, "quiz", "ann") == 32
     assert len(set(pids)) == 2 and os.getpid() not in pids
 
 
@@ -44,7 +44,7 @@ def test_a_killed_submission_leaves_the_server_grading(quiz_course, server, tmp_
     code, _ = server.autograde(quiz_course, "quiz", "ann", log, autograde._kill_group)  # killed at once
     assert code == -9
     code, _ = server.autograde(quiz_course, "quiz", "ann", log, lambda pid: None)
-    assert code == 0 and course.total_score(quiz_course, "quiz", "ann") == 29
+    assert code == 0 and course.total_score(quiz_course, "quiz", "ann") == 32
 
 
 @pytest.mark.slow

@@ -36,7 +36,7 @@ def answers(artifacts):
                 artifact="answers",
                 title=f"{entry.question.upper()} is right",
                 concept=f"{entry.question.upper()} is not right: revisit {entry.topic} "
-                f"(notebooks/{entry.notebook}.ipynb).",
+                f'(notebooks/{entry.notebook}.ipynb, section "{entry.section}").',
             ),
         )
         for entry in KEY
