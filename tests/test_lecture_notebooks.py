@@ -160,8 +160,38 @@ EXPECTED = {
     },
     "06_efficientnet": {
         "cost_per_phi_step": 1.2 * 1.1**2 * 1.15**2,
+        "cost_factor_phi_3": (1.2 * 1.1**2 * 1.15**2) ** 3,
         "b0_blocks": 16,
         "b7_blocks": sum(math.ceil(3.1 * r) for r in [1, 2, 2, 3, 3, 4, 1]),
+        # phi read off each released coefficient: d = 1.2^phi, w = 1.1^phi, r / 224 = 1.15^phi
+        "b1_phi_resolution": math.log(240 / 224) / math.log(1.15),
+        "b4_phi_resolution": math.log(380 / 224) / math.log(1.15),
+        "b7_phi_depth": math.log(3.1) / math.log(1.2),
+        "b7_phi_width": math.log(2.0) / math.log(1.1),
+        "b7_phi_resolution": math.log(600 / 224) / math.log(1.15),
+        "b7_depth_at_resolution_phi": 1.2 ** (math.log(600 / 224) / math.log(1.15)),
+        "b3_depth_shortfall": 1.2 ** (math.log(300 / 224) / math.log(1.15)) - 1.4,
+        "b7_depth_shortfall": 1.2 ** (math.log(600 / 224) / math.log(1.15)) - 3.1,
+        "one_phi_models": ["B1", "B2"],
+        "depth_lags_models": ["B3", "B4", "B5", "B6", "B7"],
+        "width_fits_models": 7,
+        # B0's block2b: 24 -> 144 (1x1, BN), 3x3 depthwise (BN), 144 -> 24 (1x1, BN), no conv biases ...
+        "mbconv_without_se_params": 24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24,
+        # ... plus squeeze-and-excitation 144 -> 6 -> 144 with biases (6 = 24 input channels / 4)
+        "se_params": dense(144, 6) + dense(6, 144),  # 1878
+        "mbconv_params": 24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24 + 1878,
+        "keras_block2b_params": 24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24 + 1878,
+        "se_rescales_channels": True,
+        "se_gates_between_0_and_1": True,
+        "b0_stage_blocks": [1, 2, 2, 3, 3, 4, 1],  # Tan and Le 2019, Table 1
+        "b0_stage_channels": [16, 24, 40, 80, 112, 192, 320],
+        "b0_stage_kernels": [3, 3, 5, 3, 5, 5, 3],
+        "b0_stage_expansion": [1, 6, 6, 6, 6, 6, 6],
+        "practice_exercise_1": (1.2 * 1.1**2 * 1.15**2) ** 4,
+        "practice_exercise_2": round(224 * 1.15**4),
+        "practice_exercise_3": dense(240, 10) + dense(10, 240),  # block3b: 40 * 6 expanded, 40 / 4 reduced
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "07_transfer_learning_and_augmentation": {
         "base_trainable_frozen": 0,
@@ -170,6 +200,31 @@ EXPECTED = {
         "head_train_photos": 5 * 64,
         "credited_photos": 5,
         "augmentation_is_identity_at_inference": True,
+        # MobileNetV2's BatchNorm layers: bn_Conv1, expanded_conv (depthwise, project), blocks 1-16 (expand,
+        # depthwise, project), Conv_1_bn; all with momentum 0.999
+        "bn_layers": 1 + 2 + 16 * 3 + 1,
+        "bn_momentum": 0.999,
+        "bn_step_photos": 5 * 2,
+        "bn_changed_frozen": 0,
+        # fine-tuning from block 13 with BatchNorm frozen: the 1x1 and depthwise convolutions (no biases) of
+        # blocks 13-16 and Conv_1, plus the head
+        "model_trainable_fine_tune": (96 * 576 + 9 * 576 + 576 * 160)
+        + 2 * (160 * 960 + 9 * 960 + 960 * 160)
+        + (160 * 960 + 9 * 960 + 960 * 320)
+        + 320 * 1280
+        + dense(1280, 5),
+        "top_bn_layers_frozen": 4 * 3 + 1,
+        "fine_tune_start_matches_head": True,
+        "fine_tune_train_loss_falls": True,
+        "warp_zero_is_identity": True,
+        "practice_exercise_1": dense(1280, 10),
+        "practice_exercise_3": (96 * 576 + 9 * 576 + 576 * 160)
+        + 2 * (160 * 960 + 9 * 960 + 960 * 160)
+        + (160 * 960 + 9 * 960 + 960 * 320)
+        + 320 * 1280
+        + dense(1280, 5),
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "08_state_of_computer_vision": {
         "models": 3,
@@ -223,11 +278,29 @@ def check_06(facts):
         assert abs(row["multiply_adds"] / madds - 1) < 0.05, name
     resolutions = [row["resolution"] for row in facts["measured"].values()]
     assert resolutions == [224, 240, 260, 300, 380, 456, 528, 600]
+    # "the shortfall grows from B3 to B7"; B1 and B2 round to their released depth
+    shortfalls = facts["depth_shortfalls"]
+    assert all(abs(s) < 0.05 for s in shortfalls[:2])
+    assert all(a < b for a, b in zip(shortfalls[2:-1], shortfalls[3:], strict=True))
 
 
 def check_07(facts):
     assert facts["base_trainable"] + facts["base_non_trainable"] == 2_257_984
     assert 0.5 < facts["head_val_accuracy"] <= 1  # "classifies most of the held-out photos correctly"
+    # the BatchNorm test: verdicts follow from the counts; the prose says "all layers changed" with
+    # training=False and "the output is the same in both modes" with BatchNorm frozen
+    assert facts["training_false_keeps_moving_stats"] == (facts["bn_changed_training_false"] == 0)
+    assert facts["frozen_bn_keeps_moving_stats"] == (facts["bn_changed_frozen"] == 0)
+    assert facts["bn_changed_training_false"] == facts["bn_layers"]
+    assert facts["bn_way_1"]["forward_gap"] > 0 and facts["bn_way_2"]["forward_gap"] == 0
+    change = facts["fine_tune_val_change_photos"]
+    assert facts["fine_tune_verdict"] == ("better" if change > 0 else "worse" if change < 0 else "unchanged")
+    seconds = facts["pipeline_seconds"]
+    assert all(value > 0 for value in seconds.values())
+    speedup = seconds["plain pipeline + training"] / seconds["parallel map + prefetch + training"]
+    assert math.isclose(facts["pipeline_speedup"], speedup)
+    assert facts["pipeline_overlap_helps"] == (speedup > 1.1)
+    assert 0 < facts["warp_max_shift_pixels"] <= 8  # "no pixel moves by more than the 8 pixels"
 
 
 def check_08(facts):

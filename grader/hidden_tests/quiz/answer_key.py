@@ -289,7 +289,7 @@ KEY = [
         "c",
         "what compound scaling scales",
         SCALING_NB,
-        "The recipe",
+        "The recipe: compound scaling",
         ("depth", "width", "resolution"),
     ),
     Answer(
@@ -299,7 +299,7 @@ KEY = [
         1.2 * 1.1**2 * 1.15**2,
         "the cost of one step of compound scaling",
         SCALING_NB,
-        "The recipe",
+        "The recipe: compound scaling",
         ("alpha", "phi"),
         tolerance=0.1,
     ),
@@ -330,7 +330,7 @@ KEY = [
         False,
         "BatchNorm layers when a base is unfrozen",
         TRANSFER_NB,
-        "Freezing a pretrained network",
+        "BatchNorm in an unfrozen base: moving statistics, training=False and frozen layers",
         ("BatchNorm", "training=False", "moving"),
     ),
     Answer(
