@@ -86,6 +86,57 @@ INCEPTION_3A_PARAMS = (
 )
 INCEPTION_3A_MULTS = 28 * 28 * (192 * 64 + 192 * 96 + 9 * 96 * 128 + 192 * 16 + 25 * 16 * 32 + 192 * 32)
 
+# GoogLeNet, Szegedy et al. 2014, Table 1: #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj
+GOOGLENET_TABLE = {
+    "3a": (64, 96, 128, 16, 32, 32),
+    "3b": (128, 128, 192, 32, 96, 64),
+    "4a": (192, 96, 208, 16, 48, 64),
+    "4b": (160, 112, 224, 24, 64, 64),
+    "4c": (128, 128, 256, 24, 64, 64),
+    "4d": (112, 144, 288, 32, 64, 64),
+    "4e": (256, 160, 320, 32, 128, 128),
+    "5a": (256, 160, 320, 32, 128, 128),
+    "5b": (384, 192, 384, 48, 128, 128),
+}
+GOOGLENET_OUT = {name: f1 + f3 + f5 + pool for name, (f1, _, f3, _, f5, pool) in GOOGLENET_TABLE.items()}
+GOOGLENET_IN = dict(zip(GOOGLENET_TABLE, [192] + list(GOOGLENET_OUT.values())[:-1], strict=True))
+GOOGLENET_GRID = {name: {"3": 28, "4": 14, "5": 7}[name[0]] for name in GOOGLENET_TABLE}
+
+
+def module_weights(c, f1, r3, f3, r5, f5, pool):
+    """Weights (no biases) of a module on c input channels = its multiplications per grid position."""
+    return c * f1 + c * r3 + 9 * r3 * f3 + c * r5 + 25 * r5 * f5 + c * pool
+
+
+def module_params(name):
+    row = GOOGLENET_TABLE[name]
+    return module_weights(GOOGLENET_IN[name], *row) + sum(row)
+
+
+def stage_modules(stage):
+    return [name for name in GOOGLENET_TABLE if name.startswith(stage)]
+
+
+GOOGLENET_STEM_PARAMS = conv(7, 3, 64) + conv(1, 64, 64) + conv(3, 64, 192)
+GOOGLENET_STEM_MULTS = 112 * 112 * 64 * 7 * 7 * 3 + 56 * 56 * 64 * 64 + 56 * 56 * 192 * 9 * 64
+GOOGLENET_STAGE_MULTS = {
+    stage: sum(
+        GOOGLENET_GRID[n] ** 2 * module_weights(GOOGLENET_IN[n], *GOOGLENET_TABLE[n])
+        for n in stage_modules(stage)
+    )
+    for stage in "345"
+}
+GOOGLENET_STAGE_PARAMS = {stage: sum(module_params(n) for n in stage_modules(stage)) for stage in "345"}
+GOOGLENET_HEAD_PARAMS = dense(1024, 1000)
+GOOGLENET_INFERENCE_PARAMS = (
+    GOOGLENET_STEM_PARAMS + sum(GOOGLENET_STAGE_PARAMS.values()) + GOOGLENET_HEAD_PARAMS
+)
+GOOGLENET_MULTS = GOOGLENET_STEM_MULTS + sum(GOOGLENET_STAGE_MULTS.values()) + 1024 * 1000
+# a side branch: 5x5/3 average pooling (14x14 -> 4x4), 1x1 conv to 128, FC 2048 -> 1024, FC 1024 -> 1000
+AUX1_PARAMS = conv(1, 512, 128) + dense(4 * 4 * 128, 1024) + dense(1024, 1000)
+AUX2_PARAMS = conv(1, 528, 128) + dense(4 * 4 * 128, 1024) + dense(1024, 1000)
+AUX1_MULTS = 4 * 4 * 128 * 512 + 2048 * 1024 + 1024 * 1000
+
 MOBILENET_V2_BLOCK = (
     24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24
 )  # conv/BN/depthwise/BN/conv/BN
@@ -110,6 +161,16 @@ EXPECTED = {
         "LeNet-5_channel_drops": 0,
         "AlexNet_channel_drops": 1,  # conv5: 384 -> 256
         "VGG-16_channel_drops": 0,
+        "lenet_rbf_values": 10 * 84,
+        "lenet_1998_trainable_params": LENET_1998 - 10 * 84,  # 60,000: the paper's figure
+        "alexnet_lrn_dropout_params": 0,
+        "vgg16_weight_layers": 13 + 3,
+        "vgg16_pooling_layers": 5,
+        "practice_exercise_1": [16, 16, 32],  # 65 -> (65 - 3) // 2 + 1 = 32 -> 16
+        "practice_exercise_2": [conv(3, 128, 256), conv(11, 3, 96), conv(5, 1, 6)],
+        "practice_exercise_3": dense(6 * 6 * 16, 120),  # 36 -> 32 -> 16 -> 12 -> 6
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "02_residual_networks": {
         "depths": [4, 10, 18, 34],
@@ -126,6 +187,16 @@ EXPECTED = {
         "same_3x3_multiplications": 28 * 28 * 32 * 9 * 192,
         "ratio_3x3_to_1x1": 9.0,
         "single_filter_params_64x64x16": 17,
+        "pointwise_equals_dense": True,
+        "linear_stack_collapses": True,
+        "shrink_weights": 192 * 32,  # the quiz's Q13
+        "pool_output_height": 14,
+        "pool_output_channels": 192,
+        "practice_exercise_1": 2 * 1 + (-1) * 2 + 3 * 0.5 + 1,
+        "practice_exercise_2": [conv(1, 256, 64), conv(1, 192, 16), conv(1, 16, 1)],
+        "practice_exercise_3": [28, 28, 64],  # stride 2: (56 - 1) // 2 + 1
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "04_inception": {
         "naive_multiplications": 120_422_400,
@@ -139,6 +210,47 @@ EXPECTED = {
         "module_params": INCEPTION_3A_PARAMS,
         "module_multiplications": INCEPTION_3A_MULTS,
         "unreduced_branches_multiplications": 28 * 28 * (9 * 192 * 128 + 25 * 192 * 32),
+        # 256, 480, 512, 512, 512, 528, 832, 832, 1024
+        "googlenet_module_channels": list(GOOGLENET_OUT.values()),
+        **{f"channels_{name}": channels for name, channels in GOOGLENET_OUT.items()},
+        "googlenet_module_grid": list(GOOGLENET_GRID.values()),
+        "googlenet_depth_with_weights": 3 + 2 * 9 + 1,
+        "main_output_shape": [2, 1000],
+        "aux1_output_shape": [2, 1000],
+        "aux2_output_shape": [2, 1000],
+        "aux1_pooled_shape": [4, 4, 512],
+        "aux2_pooled_shape": [4, 4, 528],
+        "aux_pooled_side": (14 - 5) // 3 + 1,
+        "uniform_guess_loss": math.log(1000),
+        "loss_weight_side": 0.3,
+        "loss_is_weighted_sum": True,
+        "googlenet_params": GOOGLENET_INFERENCE_PARAMS + AUX1_PARAMS + AUX2_PARAMS,
+        "googlenet_inference_params": GOOGLENET_INFERENCE_PARAMS,
+        "aux1_params": AUX1_PARAMS,
+        "aux2_params": AUX2_PARAMS,
+        "side_branch_param_share": (AUX1_PARAMS + AUX2_PARAMS)
+        / (GOOGLENET_INFERENCE_PARAMS + AUX1_PARAMS + AUX2_PARAMS),
+        "head_params": GOOGLENET_HEAD_PARAMS,
+        "stem_params": GOOGLENET_STEM_PARAMS,
+        "stage3_params": GOOGLENET_STAGE_PARAMS["3"],
+        "stage4_params": GOOGLENET_STAGE_PARAMS["4"],
+        "stage5_params": GOOGLENET_STAGE_PARAMS["5"],
+        "stem_multiplications": GOOGLENET_STEM_MULTS,
+        "stage3_multiplications": GOOGLENET_STAGE_MULTS["3"],
+        "stage4_multiplications": GOOGLENET_STAGE_MULTS["4"],
+        "stage5_multiplications": GOOGLENET_STAGE_MULTS["5"],
+        "head_multiplications": 1024 * 1000,
+        "googlenet_multiplications": GOOGLENET_MULTS,
+        "aux1_multiplications": AUX1_MULTS,
+        "stem_param_share": GOOGLENET_STEM_PARAMS / GOOGLENET_INFERENCE_PARAMS,
+        "stem_mult_share": GOOGLENET_STEM_MULTS / GOOGLENET_MULTS,
+        "stage5_param_share": GOOGLENET_STAGE_PARAMS["5"] / GOOGLENET_INFERENCE_PARAMS,
+        "stage5_mult_share": GOOGLENET_STAGE_MULTS["5"] / GOOGLENET_MULTS,
+        "practice_exercise_1": GOOGLENET_OUT["4e"],
+        "practice_exercise_2": 28 * 28 * 256 * 32,  # 3b's 5x5 reduce: 28x28x256 -> 28x28x32
+        "practice_exercise_3": module_params("4a"),
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "05_mobilenet": {
         "normal_cost": 2160,
@@ -259,6 +371,15 @@ def check_02(facts):
 
 def check_04(facts):
     assert facts["naive_seconds"] > 0 and facts["bottleneck_seconds"] > 0
+    assert facts["forward_seconds"] > 0
+    # "an untrained network scores about ln 1000 on each output"; the total is main + 0.3 * (aux1 + aux2)
+    losses = facts["losses"]
+    assert all(abs(losses[k] - math.log(1000)) < 0.1 for k in ("main_loss", "aux1_loss", "aux2_loss"))
+    weighted = losses["main_loss"] + 0.3 * (losses["aux1_loss"] + losses["aux2_loss"])
+    assert math.isclose(losses["loss"], weighted, rel_tol=1e-4)
+    # "stage 4 costs the most multiplications"
+    stages = ("stem", "stage3", "stage4", "stage5", "head")
+    assert max(stages, key=lambda s: facts[f"{s}_multiplications"]) == "stage4" == facts["costliest_stage"]
 
 
 def check_05(facts):
