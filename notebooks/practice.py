@@ -26,7 +26,9 @@ def check(exercise: str, attempt, expected, hint: str, tolerance: float = 0.0) -
 
 
 def _same(value, expected, tolerance: float) -> bool:
-    if isinstance(expected, bool) or not isinstance(expected, int | float):
+    if isinstance(expected, bool):  # a true/false question wants True or False, not 1 or 0
+        return isinstance(value, bool) and value == expected
+    if not isinstance(expected, int | float):
         return value == expected
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return False
