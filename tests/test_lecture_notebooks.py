@@ -177,6 +177,25 @@ EXPECTED = {
         "deepest_plain_params": RESNET_34,
         "deepest_residual_params": RESNET_34,
         "zeroed_residual_max_difference": 0.0,
+        # bottleneck blocks without conv biases: 1x1, BN, 3x3, BN, 1x1, BN (BN: 4 values per channel)
+        "identity_block_output_shape": [16, 16, 32],
+        "identity_block_params": 32 * 8 + 9 * 8 * 8 + 8 * 32 + 4 * (8 + 8 + 32),
+        "conv_block_output_shape": [8, 8, 64],  # stride 2: (16 - 1) // 2 + 1
+        "conv_block_out_height": 8,
+        "conv_block_out_channels": 64,
+        "projection_shortcut_params": 32 * 64 + 4 * 64,
+        # main path 32 -> 16 -> 16 -> 64, shortcut 32 -> 64
+        "conv_block_params": 32 * 16 + 9 * 16 * 16 + 16 * 64 + 32 * 64 + 4 * (16 + 16 + 64 + 64),
+        "unprojected_add_fails": True,
+        "resnet50_blocks": 3 + 4 + 6 + 3,  # He et al. 2015, Table 1
+        "resnet50_conv_blocks": 4,
+        "resnet50_identity_blocks": 2 + 3 + 5 + 2,
+        "resnet50_first_projection_params": conv(1, 64, 256),  # Keras's ResNet50 convs have biases
+        "practice_exercise_1": [28, 28, 256],  # (56 - 1) // 2 + 1
+        "practice_exercise_2": conv(1, 128, 256, False) + 4 * 256,
+        "practice_exercise_3": [1.5, 0.0, 0.0, 3.0],  # ReLU(a[l]) when the last layer is zero
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "03_one_by_one_convolutions": {
         **{f"first_row_{i}": 2 * v for i, v in enumerate([1, 2, 3, 6, 5, 8])},
@@ -363,10 +382,26 @@ def check_02(facts):
     assert facts["residual_gets_worse"] == (residual[-1] > min(residual) + 0.05)
     assert facts["agrees_with_lecture"] == (facts["plain_gets_worse"] and not facts["residual_gets_worse"])
     assert math.isclose(facts["deepest_gap"], plain[-1] - residual[-1], abs_tol=1e-9)
+    verdicts = {(True, False): "agrees", (True, True): "both_worse", (False, True): "only_residual_worse"}
+    worse = (facts["plain_gets_worse"], facts["residual_gets_worse"])
+    assert facts["experiment_verdict"] == verdicts.get(worse, "neither_worse")
+    # the summary's sentence about the experiment is generated from the verdict, never asserted in advance
+    line = facts["summary_experiment_line"]
+    assert ("plain networks got harder to train" in line) == facts["plain_gets_worse"]
+    assert ("residual networks got harder to train" in line) == facts["residual_gets_worse"]
+    assert ("reproduced" in line) == facts["agrees_with_lecture"]
+    # the gradient verdicts (question 26) follow from the measured ratios by the rule the markdown states
+    for kind in ("plain", "residual"):
+        ratio = facts[f"gradient_ratio_{kind}"]
+        rule = "explodes" if ratio > 10 else "vanishes" if ratio < 0.1 else "stays within a factor of 10"
+        assert ratio > 0 and facts[f"gradient_verdict_{kind}"] == rule
     # stated in words: a zeroed plain block loses its input; the residual block fits the identity better
     assert facts["zeroed_plain_max_difference"] > 0.5
-    assert facts["identity_residual_final_mse"] < facts["identity_plain_final_mse"]
-    assert facts["identity_residual_weight_size"] < facts["identity_plain_weight_size"]
+    assert facts["identity_residual_closer"] == (
+        facts["identity_residual_final_mse"] < facts["identity_plain_final_mse"]
+        and facts["identity_residual_weight_size"] < facts["identity_plain_weight_size"]
+    )
+    assert facts["identity_residual_closer"]
 
 
 def check_04(facts):
