@@ -141,6 +141,30 @@ MOBILENET_V2_BLOCK = (
     24 * 144 + 4 * 144 + 9 * 144 + 4 * 144 + 144 * 24 + 4 * 24
 )  # conv/BN/depthwise/BN/conv/BN
 
+# MobileNetV2, Sandler et al. 2018, Table 2: expansion t, output channels c, repeats n, first stride s
+MOBILENET_V2_TABLE = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2)]
+MOBILENET_V2_TABLE += [(6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
+
+
+def mobilenet_v2_counts():
+    """Parameters (BatchNorm: 4 values per channel, no conv biases) and multiplications per 224x224 image."""
+    size, c_in = 112, 32
+    params, mults = conv(3, 3, 32, bias=False) + 4 * 32, size * size * 27 * 32  # stem: 3x3, stride 2
+    for t, c, n, s in MOBILENET_V2_TABLE:
+        for i in range(n):
+            hidden = t * c_in
+            if t != 1:
+                params, mults = params + c_in * hidden + 4 * hidden, mults + size * size * c_in * hidden
+            size = -(-size // (s if i == 0 else 1))
+            params, mults = params + 9 * hidden + 4 * hidden, mults + size * size * 9 * hidden
+            params, mults = params + hidden * c + 4 * c, mults + size * size * hidden * c
+            c_in = c
+    params, mults = params + 320 * 1280 + 4 * 1280, mults + size * size * 320 * 1280  # Conv_1
+    return params + dense(1280, 1000), mults + 1280 * 1000
+
+
+MOBILENET_V2_PARAMS, MOBILENET_V2_MULTS = mobilenet_v2_counts()  # 3,538,984 and 300,774,272
+
 EXPECTED = {
     "01_classic_networks": {
         "lenet_keras_params": LENET_KERAS,
@@ -286,8 +310,43 @@ EXPECTED = {
         "keras_block_2_params": MOBILENET_V2_BLOCK,
         "v2_bottlenecks": 17,
         "v1_separable_layers": 13,
-        "question_depthwise_in_channels": 32,
-        "question_depthwise_out_channels": 32,
+        "formula_ratio_128": 1 / 128 + 1 / 9,
+        # the lecture's bottleneck: n x n x 3, expansion factor 6, projection back to 3 channels
+        "lecture_expanded_channels": 18,
+        "lecture_depthwise_channels": 18,
+        "lecture_projected_channels": 3,
+        "lecture_stride2_shapes": [[7, 7, 18], [4, 4, 18], [4, 4, 3]],  # n = 7: ceil(7 / 2) = 4
+        "lecture_stride2_side": 4,
+        "block_depthwise_shape": [56, 56, 144],
+        "v2_expansion_layers": 16,  # the first block has t = 1
+        "v2_stride2_blocks": 4,  # Table 2: the first block of the 24-, 32-, 64- and 160-channel stages
+        # a residual add in each repeat after a stage's first block (24, 32, 64, 96 and 160 channels)
+        "v2_residual_adds": (2 - 1) + (3 - 1) + (4 - 1) + (3 - 1) + (3 - 1),
+        "v1_starts_with_normal_conv": True,
+        # Keras's block_1: 112x112x16, expansion 6, stride 2, 24 projection filters
+        "stride2_block_shapes": [[112, 112, 96], [56, 56, 96], [56, 56, 24]],
+        "stride2_matches_keras_block_1": True,
+        "stride2_depthwise_input_shape": [112, 112, 96],
+        "stride2_expanded_channels": 96,
+        "stride2_depthwise_side": 56,
+        "stride2_projected_channels": 24,
+        "stride2_has_residual": False,
+        "last_block_output_channels": 320,
+        "conv_1_output_shape": [7, 7, 1280],
+        "conv_1_params": 320 * 1280,
+        "conv_1_multiplications": 7 * 7 * 320 * 1280,
+        "v2_params": MOBILENET_V2_PARAMS,
+        "v2_multiplications": MOBILENET_V2_MULTS,
+        "conv_1_param_share": 320 * 1280 / MOBILENET_V2_PARAMS,
+        "conv_1_mult_share": 7 * 7 * 320 * 1280 / MOBILENET_V2_MULTS,
+        "classifier_params": dense(1280, 1000),
+        "classifier_param_share": dense(1280, 1000) / MOBILENET_V2_PARAMS,
+        "after_last_block_param_share": (320 * 1280 + 4 * 1280 + dense(1280, 1000)) / MOBILENET_V2_PARAMS,
+        "practice_exercise_1": 1 / 64 + 1 / 25,
+        "practice_exercise_2": [[14, 14, 576], [7, 7, 576], [7, 7, 160]],  # Keras's block_13
+        "practice_exercise_3": 320 * 1280 + 4 * 1280 + dense(1280, 1000),
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
     "06_efficientnet": {
         "cost_per_phi_step": 1.2 * 1.1**2 * 1.15**2,
@@ -424,6 +483,12 @@ def check_05(facts):
         assert row["normal_mults"] == size * size * channels * 9 * channels
         assert row["separable_mults"] == size * size * channels * (9 + channels)
         assert row["normal_s"] > 0 and row["separable_s"] > 0
+    # the timing verdicts follow from the measured rows by the rules the markdown states
+    rows = facts["realistic_layers"]
+    assert facts["separable_faster_layers"] == sum(r["separable_s"] < r["normal_s"] for r in rows)
+    assert facts["time_saving_short_layers"] == sum(
+        r["separable_s"] / r["normal_s"] > r["separable_mults"] / r["normal_mults"] for r in rows
+    )
 
 
 def check_06(facts):
