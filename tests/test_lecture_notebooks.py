@@ -418,6 +418,27 @@ EXPECTED = {
     },
     "08_state_of_computer_vision": {
         "models": 3,
+        "flower_classes": 5,
+        "flower_photos": 5 * (100 + 40),
+        "flower_test_photos": 5 * 40,
+        "curve_sizes": [5, 10, 20, 50, 100],
+        "curve_steps": 150,
+        "feature_size": 1280,
+        "head_params": dense(1280, 5),
+        # scratch CNN: 3x3 convs 3 -> 16 (stride 2) -> 32 -> 64, then a dense layer 64 -> 5
+        "scratch_params": conv(3, 3, 16) + conv(3, 16, 32) + conv(3, 32, 64) + dense(64, 5),
+        "chance": 1 / 5,
+        "standard_error_points_at_70": 100 * math.sqrt(0.7 * 0.3 / 200),
+        "mobilenet_v2_black": -1.0,
+        "mobilenet_v2_white": 1.0,
+        "mobilenet_v2_grey_51": 51 / 127.5 - 1,
+        "resnet50_red_first_channel": 0 - 103.939,  # "caffe": BGR order, minus the mean pixel, no scaling
+        "efficientnet_unchanged": True,
+        "weight_sizes_present": [160, 224],  # grader/weights.py: the MobileNet v2 files the course ships
+        "practice_exercise_1": 7 * 10 * 3,
+        "practice_exercise_2": [-0.6, -103.939],
+        "practice_worked_answers_pass": True,
+        "practice_stubs_pass": False,
     },
 }
 
@@ -531,6 +552,37 @@ def check_08(facts):
     assert all(0 <= row["accuracy"] <= 1 for row in facts["strategies"].values())
     assert all(row["seconds"] > 0 for row in facts["strategies"].values())
     assert len(facts["single_model_accuracies"]) == 3
+    # the time-per-photo verdicts follow from the measured seconds
+    one = facts["strategies"]["1 model, centre crop"]["seconds"]
+    for name, row in facts["strategies"].items():
+        assert math.isclose(facts["time_ratio"][name], row["seconds"] / one)
+        assert math.isclose(facts["ms_per_photo"][name], 1000 * row["seconds"] / facts["test_photos"])
+    assert facts["time_grows_like_passes"] == (
+        0.8 * 30 <= facts["time_ratio"]["3 models, 10 crops"] <= 1.2 * 30
+    )
+    # the learning-curve verdicts follow from the table by the rules the markdown states
+    sizes, pre, scr = facts["curve_sizes"], facts["curve_pretrained"], facts["curve_scratch"]
+    assert all(0 <= a <= 1 for a in pre + scr)
+    n_test = facts["flower_test_photos"]
+
+    def two_errors(p, s):  # two standard errors of the difference of two accuracies on the test photos
+        return 2 * math.sqrt((p * (1 - p) + s * (1 - s)) / n_test)
+
+    def first(accuracies, target):
+        return next((n for n, a in zip(sizes, accuracies, strict=True) if a >= target), -1)
+
+    ahead = [n for n, p, s in zip(sizes, pre, scr, strict=True) if p - s > two_errors(p, s)]
+    assert facts["pretrained_ahead_at"] == ahead
+    assert facts["scratch_n_to_match_pretrained_at_5"] == first(scr, pre[0])
+    assert facts["pretrained_n_to_match_scratch_at_100"] == first(pre, scr[-1])
+    change = (pre[-1] - scr[-1]) - (pre[0] - scr[0])
+    trend = "shrinks" if change < -0.05 else "grows" if change > 0.05 else "stays within 5 points"
+    assert facts["gap_trend"] == trend
+    assert facts["practice_exercise_3"] == [first(scr, pre[0]), first(pre, scr[-1]), -1]
+    # "forgetting the preprocessing costs more than two standard errors" is printed only when it does
+    p, f = facts["preprocessing_proper_accuracy"], facts["preprocessing_forgotten_accuracy"]
+    assert p == pre[sizes.index(20)]
+    assert facts["forgetting_preprocessing_hurts"] == (p - f > two_errors(p, f))
 
 
 EXTRA_CHECKS = {
