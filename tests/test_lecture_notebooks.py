@@ -164,6 +164,8 @@ def mobilenet_v2_counts():
 
 
 MOBILENET_V2_PARAMS, MOBILENET_V2_MULTS = mobilenet_v2_counts()  # 3,538,984 and 300,774,272
+# after the last bottleneck: Conv_1 (320 -> 1280, no bias) with its BatchNorm, then the 1000-way classifier
+MOBILENET_V2_TOP = 320 * 1280 + 4 * 1280 + dense(1280, 1000)
 
 EXPECTED = {
     "01_classic_networks": {
@@ -341,10 +343,10 @@ EXPECTED = {
         "conv_1_mult_share": 7 * 7 * 320 * 1280 / MOBILENET_V2_MULTS,
         "classifier_params": dense(1280, 1000),
         "classifier_param_share": dense(1280, 1000) / MOBILENET_V2_PARAMS,
-        "after_last_block_param_share": (320 * 1280 + 4 * 1280 + dense(1280, 1000)) / MOBILENET_V2_PARAMS,
+        "after_last_block_param_share": MOBILENET_V2_TOP / MOBILENET_V2_PARAMS,
         "practice_exercise_1": 1 / 64 + 1 / 25,
         "practice_exercise_2": [[14, 14, 576], [7, 7, 576], [7, 7, 160]],  # Keras's block_13
-        "practice_exercise_3": 320 * 1280 + 4 * 1280 + dense(1280, 1000),
+        "practice_exercise_3": MOBILENET_V2_TOP,
         "practice_worked_answers_pass": True,
         "practice_stubs_pass": False,
     },
