@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint notebooks-clean data benchmarks lab clean
+.PHONY: demo test lint notebooks-clean data benchmarks lab clean hub hub-stop
 
 $(STAMP): requirements.txt pyproject.toml
 	./.ci/system-packages || echo "warning: could not install bubblewrap/postgresql/chromium; see README"
@@ -25,12 +25,26 @@ demo: $(STAMP)
 	CASE_STUDIES_QUICK=$${CASE_STUDIES_QUICK:-1} CASE_STUDIES_CELL_TIMEOUT=$${CASE_STUDIES_CELL_TIMEOUT:-600} \
 		$(BIN)/grader demo
 
+# The course on a real JupyterHub (root: it creates a Unix account per person in the roster).
+HUB_PORT ?= 8000
+ROSTER ?= data/hub/demo_roster.csv
+PROXY := .hub/node_modules/.bin/configurable-http-proxy
+$(PROXY):
+	npm install --silent --no-audit --no-fund --prefix .hub configurable-http-proxy@4.6.3
+
+hub: $(STAMP) $(PROXY)
+	$(BIN)/grader prepare-data
+	$(BIN)/grader hub up --roster $(ROSTER) --port $(HUB_PORT)
+
+hub-stop: $(STAMP)
+	$(BIN)/grader hub down
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/grader check-notebooks
 
-test: lint
+test: lint $(PROXY)
 	$(BIN)/python -m pytest
 
 benchmarks: $(STAMP)

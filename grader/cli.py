@@ -8,6 +8,8 @@ grader feedback resnets --release        feedback HTML, released through nbgrade
 grader export --csv grades.csv           every grade, with each submission's outcome
 grader report                            HTML class report: scores, checks, failures, timing
 grader demo                              all of the above on a simulated class
+grader hub up --roster people.csv        the course on JupyterHub (root: creates the Unix accounts)
+grader hub down                          stop that JupyterHub
 """
 
 import argparse
@@ -125,6 +127,20 @@ def _demo(args) -> int:
     return demo.main(args.assignments or None, root)
 
 
+def _hub(args) -> int:
+    from grader.hub import roster, service
+
+    try:
+        if args.action == "up":
+            service.up(Path(args.roster), port=args.port)
+        else:
+            service.down()
+    except roster.RosterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="grader", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -166,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     command("demo", _demo, "release, grade a simulated class, feedback and report").add_argument(
         "assignments", nargs="*", help="default: every assignment"
     )
+    hub = commands.add_parser("hub", help="the course on JupyterHub", description="the course on JupyterHub")
+    hub.add_argument("action", choices=["up", "down"])
+    hub.add_argument(
+        "--roster", default=str(Path(__file__).resolve().parents[1] / "data" / "hub" / "demo_roster.csv")
+    )
+    hub.add_argument("--port", type=int, default=8000)
+    hub.set_defaults(run=_hub)
     return parser
 
 

@@ -1,0 +1,1 @@
+"""The course on a real JupyterHub: roster, Unix accounts, nbgrader's exchange, the formgrader service."""

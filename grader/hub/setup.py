@@ -1,0 +1,174 @@
+"""Set up the course on one machine: Unix accounts, a Python for everyone's JupyterLab, the exchange,
+the grading account's private course copy, and the configuration of JupyterHub and nbgrader.
+
+Runs as root (it creates accounts); every step is idempotent, so `make hub` can be run again after a
+roster change. What each person can read is decided by Unix permissions:
+
+    <root>/venv        world-readable Python for JupyterLab: no grader code, no hidden tests
+    <root>/data        the photos and weights students may read (world-readable)
+    <root>/exchange    nbgrader's exchange, world-writable as nbgrader documents
+    <root>/hub         JupyterHub's state, its configuration and the passwords file (root only)
+    /home/<grading>    the course copy, hidden tests and grader-only photos (grading account only)
+"""
+
+import grp
+import json
+import os
+import pwd
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+
+from grader import settings
+from grader.hub.roster import Person
+
+COURSE_ID = "cnn-case-studies"  # nbgrader's course id; the formgrader service must carry the same name
+GRADING_ACCOUNT = "grader-cnn-case-studies"
+HUB_ROOT = Path(os.environ.get("CASE_STUDIES_HUB_ROOT", "/srv/case_studies"))
+STUDENT_PACKAGES = [
+    line.strip()
+    for line in (settings.REPO / "requirements.txt").read_text().splitlines()
+    if line.strip()
+    and not line.startswith("#")
+    and line.split("==")[0]
+    in {"tensorflow-cpu", "keras", "nbgrader", "jupyterlab", "notebook", "nbclient", "matplotlib", "pillow"}
+]
+JUPYTERHUB = "jupyterhub==5.5.4"
+# Student-facing extensions only: the formgrader and create-assignment stay off for everyone but the
+# grading account, whose server is the shared formgrader service.
+GRADER_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"]
+GRADER_ONLY_SERVER = ["nbgrader.server_extensions.formgrader"]
+
+
+def run(*argv: str, user: str | None = None, **kwargs) -> subprocess.CompletedProcess:
+    command = ["runuser", "-u", user, "--", *argv] if user else list(argv)
+    return subprocess.run(command, check=True, text=True, **kwargs)
+
+
+def ensure_account(username: str, full_name: str = "", system: bool = False) -> pwd.struct_passwd:
+    """A Unix account with a private home (mode 700): students cannot read each other's files."""
+    try:
+        return pwd.getpwnam(username)
+    except KeyError:
+        run(
+            "useradd",
+            "--create-home",
+            "--shell",
+            "/bin/bash",
+            "--comment",
+            full_name or username,
+            *(["--system"] if system else []),
+            username,
+        )
+    account = pwd.getpwnam(username)
+    os.chmod(account.pw_dir, 0o700)
+    return account
+
+
+def set_passwords(people: list[Person], password_file: Path) -> dict[str, str]:
+    """A random password for each person without one yet; the file is readable by root only."""
+    known = json.loads(password_file.read_text()) if password_file.exists() else {}
+    for person in people:
+        known.setdefault(person.username, secrets.token_urlsafe(12))
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    password_file.touch(mode=0o600)
+    os.chmod(password_file, 0o600)
+    password_file.write_text(json.dumps(known, indent=1) + "\n")
+    lines = "".join(f"{person.username}:{known[person.username]}\n" for person in people)
+    run("chpasswd", input=lines)
+    return known
+
+
+def student_python(root: Path) -> Path:
+    """The Python every JupyterLab server runs: the course's pinned packages, nothing of the grader."""
+    venv = root / "venv"
+    if not (venv / "bin" / "jupyterhub-singleuser").exists():
+        # the system Python: a venv built on a Python under /root would not run for other accounts
+        run("/usr/bin/python3", "-m", "venv", str(venv))
+        run(
+            str(venv / "bin" / "pip"),
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            *STUDENT_PACKAGES,
+            JUPYTERHUB,
+        )
+    for extension in GRADER_ONLY_LAB:
+        # off for everyone; not locked, so the grading account can turn it on for itself (what protects
+        # the course is Unix permissions: a student's own formgrader would find no course to open)
+        run(str(venv / "bin" / "jupyter"), "labextension", "disable", "--level=sys_prefix", extension)
+    for extension in GRADER_ONLY_SERVER:
+        run(str(venv / "bin" / "jupyter"), "server", "extension", "disable", "--sys-prefix", extension)
+    config = venv / "etc" / "jupyter" / "nbgrader_config.py"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text(
+        "c = get_config()  # noqa: F821\n"
+        f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
+        f"c.Exchange.root = {str(root / 'exchange')!r}\n"
+    )
+    return venv
+
+
+def exchange(root: Path) -> Path:
+    """nbgrader's exchange: world-writable with the sticky bit, as nbgrader's JupyterHub docs set it."""
+    path = root / "exchange"
+    path.mkdir(parents=True, exist_ok=True)
+    os.chmod(path, 0o1777)
+    return path
+
+
+def shared_data(root: Path) -> Path:
+    """The photos and weights students may read, copied beside the venv (never the grader-only ones)."""
+    target = root / "data" / "students"
+    if not target.exists():
+        shutil.copytree(settings.student_data_dir(), target)
+    for folder, _, files in os.walk(root / "data"):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(Path(folder) / name, 0o644)
+    return target
+
+
+def course_copy(account: pwd.struct_passwd) -> Path:
+    """The grading account's private copy of the project: source notebooks, grader, hidden tests and
+    grader-only photos, readable by that account only."""
+    home = Path(account.pw_dir)
+    project = home / "course"
+    if project.exists():
+        shutil.rmtree(project / "grader")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=settings.REPO, check=True, capture_output=True)
+        .stdout.decode()
+        .split("\0")
+    )
+    for name in filter(None, tracked):
+        source, target = settings.REPO / name, project / name
+        if name.startswith("assignments/") and target.exists():
+            continue  # the course folder keeps what the instructor changed in it
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)
+    grader_only = project / "data" / "prepared" / "grader_only"
+    if not grader_only.exists():
+        shutil.copytree(settings.grader_data_dir(), grader_only)
+    run("chown", "-R", f"{account.pw_name}:{grp.getgrgid(account.pw_gid).gr_name}", str(home))
+    os.chmod(home, 0o700)
+    return project
+
+
+def grading_extensions(account: pwd.struct_passwd) -> None:
+    """The grading account's server is the formgrader: its extensions are on for that user only.
+
+    Written as the user-level Jupyter configuration files the `enable` commands would write (the server
+    command's own validation step fails under runuser, though the server loads the extension fine).
+    """
+    config = Path(account.pw_dir) / ".jupyter"
+    (config / "labconfig").mkdir(parents=True, exist_ok=True)
+    (config / "labconfig" / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": dict.fromkeys(GRADER_ONLY_LAB, False)}, indent=1) + "\n"
+    )
+    (config / "jupyter_server_config.json").write_text(
+        json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(GRADER_ONLY_SERVER, True)}}, indent=1)
+        + "\n"
+    )
+    run("chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(config))
