@@ -32,7 +32,7 @@ STUDENT_PACKAGES = [
     if line.strip()
     and not line.startswith("#")
     and line.split("==")[0]
-    in {"tensorflow-cpu", "keras", "nbgrader", "jupyterlab", "notebook", "nbclient", "matplotlib", "pillow"}
+    in {"tensorflow-cpu", "keras", "nbgrader", "jupyterlab", "notebook", "nbclient", "matplotlib", "pillow", "pytest"}
 ]
 JUPYTERHUB = "jupyterhub==5.5.4"
 # Student-facing extensions only: the formgrader and create-assignment stay off for everyone but the
