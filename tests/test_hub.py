@@ -83,6 +83,13 @@ def hub(tmp_path_factory):
         pytest.fail("configurable-http-proxy is missing: `make test` installs it into .hub/")
     roster = write(tmp_path_factory.mktemp("roster") / "roster.csv", ROSTER)
     service.down(ROOT)
+    # a fresh class: nothing released, fetched, submitted or graded by an earlier run
+    grading_course = Path(f"/home/{setup.GRADING_ACCOUNT}") / "course" / "assignments"
+    for leftover in [ROOT / "exchange", *Path("/home").glob("cst-*/quiz")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+    for name in ("release", "submitted", "autograded", "feedback", "gradebook.db"):
+        path = grading_course / name
+        shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
     passwords = service.up(roster, port=PORT, service_port=PORT + 10, root=ROOT)
     print(f"\n[hub] up in {time.monotonic() - started:.0f} s")
@@ -146,6 +153,61 @@ def open_assignments(driver) -> str:
     return page_text(driver)
 
 
+def buttons(driver, label: str):
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.by import By
+
+    try:
+        return [b for b in driver.find_elements(By.TAG_NAME, "button") if b.text.strip() == label]
+    except StaleElementReferenceException:  # the panel re-rendered while we read it
+        return []
+
+
+def to_assignments_tab(driver) -> None:
+    from selenium.webdriver.common.by import By
+
+    next(
+        t for t in driver.find_elements(By.CSS_SELECTOR, ".lm-TabBar-tab") if "Assignments" in t.text
+    ).click()
+    time.sleep(1)
+
+
+def answer_quiz(driver, lines: list[str]) -> None:
+    """Fetch the quiz, open it, replace the first answer cell's text by typing, save."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    open_assignments(driver)
+    row = next(b for b in buttons(driver, "Fetch"))  # quiz is the first released row
+    row.click()
+    WebDriverWait(driver, 60).until(lambda d: buttons(d, "Submit"))
+    link = next(
+        a
+        for a in driver.find_elements(By.CSS_SELECTOR, "a.assignment-notebooks-link")
+        if a.text.strip() == "quiz"
+    )
+    link.click()
+    time.sleep(1)
+    next(a for a in driver.find_elements(By.TAG_NAME, "a") if a.text.strip() == "Case_Studies_Quiz").click()
+    WebDriverWait(driver, 90).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell"))
+    time.sleep(2)
+    cell = next(
+        c
+        for c in driver.find_elements(By.CSS_SELECTOR, ".jp-Notebook .jp-CodeCell")
+        if "q01 = None" in c.text
+    )
+    cell.find_element(By.CSS_SELECTOR, ".cm-content").click()
+    keys = driver.switch_to.active_element
+    keys.send_keys(Keys.CONTROL, "a")
+    keys.send_keys(Keys.DELETE)
+    for line in lines:
+        keys.send_keys(line, Keys.ENTER)
+    keys.send_keys(Keys.CONTROL, "s")
+    time.sleep(2)
+    assert all(line in cell.text for line in lines), cell.text
+
+
 def shot(driver, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
@@ -201,3 +263,71 @@ def test_students_log_in_see_released_work_and_reach_nothing_else(hub, browser):
     time.sleep(3)
     assert "Manage Assignments" in page_text(browser) and "quiz" in page_text(browser)
     shot(browser, "03_ta_formgrader")
+
+
+ANN = ['q01 = "b"', 'q02 = {"a", "b"}', "q03 = False", "q04 = 7"]  # q04 wrong: VGG-16 has 138 million
+BEN = ['q01 = "b"', 'q02 = {"a", "b"}', "q03 = False", "q04 = 138"]
+
+
+def as_grading_account(*argv: str) -> subprocess.CompletedProcess:
+    home = Path(f"/home/{setup.GRADING_ACCOUNT}")
+    env = [f"HOME={home}", f"PATH={ROOT / 'venv' / 'bin'}:/usr/bin:/bin", f"PYTHONPATH={home / 'course'}"]
+    env += [f"CASE_STUDIES_EXCHANGE={ROOT / 'exchange'}", f"CASE_STUDIES_DATA={ROOT / 'data' / 'students'}"]
+    done = as_user(setup.GRADING_ACCOUNT, "env", *env, *argv, cwd=str(home / "course" / "assignments"))
+    assert done.returncode == 0, (argv, done.stdout[-2000:], done.stderr[-2000:])
+    return done
+
+
+@pytest.mark.slow
+def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    for person, lines in (("cst-ben", BEN), ("cst-ann", ANN)):
+        log_in(browser, person, hub[person])
+        wait_for_lab(browser, person)
+        answer_quiz(browser, lines)
+        to_assignments_tab(browser)
+        buttons(browser, "Validate")[0].click()
+        WebDriverWait(browser, 90).until(lambda d: "Validation Results" in page_text(d))
+        shot(browser, f"04_{person}_validated")
+        assert "q05: still None" in page_text(browser)  # the form check names what is still unanswered
+        buttons(browser, "Ok")[0].click() if buttons(browser, "Ok") else None
+        buttons(browser, "Submit")[0].click()
+        WebDriverWait(browser, 60).until(lambda d: "Fetch Feedback" in page_text(d))
+        shot(browser, f"05_{person}_submitted")
+
+    collected = as_grading_account("nbgrader", "collect", "quiz")
+    assert (
+        "cst-ann" in collected.stderr + collected.stdout and "cst-ben" in collected.stderr + collected.stdout
+    )
+    graded = as_grading_account("python", "-m", "grader.cli", "autograde", "quiz")
+    scores = {
+        line.split()[1]: line.split()[3] for line in graded.stdout.splitlines() if line.startswith("quiz ")
+    }
+    assert scores == {"cst-ann": "3/32", "cst-ben": "4/32"}, graded.stdout
+    as_grading_account("python", "-m", "grader.cli", "feedback", "quiz", "--release")
+
+    to_assignments_tab(browser)  # Ann's session
+    buttons(browser, "Fetch Feedback")[0].click()
+    WebDriverWait(browser, 60).until(
+        lambda d: [a for a in d.find_elements(By.TAG_NAME, "a") if a.text.strip() == "view feedback"]
+    )
+    shot(browser, "06_ann_feedback_fetched")
+    feedback = next(
+        Path("/home/cst-ann/quiz/feedback").glob("*/Case_Studies_Quiz.html")
+    )  # the page the "view feedback" link opens, served by Ann's own server
+    browser.get(f"http://127.0.0.1:{PORT}/user/cst-ann/files/{feedback.relative_to('/home/cst-ann')}")
+    WebDriverWait(browser, 30).until(lambda d: "the size of VGG-16" in page_text(d))
+    text = page_text(browser)
+    assert "VGG-16 (Simonyan and Zisserman, 2014)" in text and "01_classic_networks" in text
+    assert "138" not in text.split("the size of VGG-16")[1][:300]  # the message teaches, never tells
+    shot(browser, "07_ann_feedback")
+
+    log_in(browser, "cst-ta", hub["cst-ta"])
+    wait_for_lab(browser, "cst-ta")
+    browser.get(f"http://127.0.0.1:{PORT}/services/cnn-case-studies/formgrader/gradebook/quiz")
+    WebDriverWait(browser, 30).until(lambda d: "cst-ann" in page_text(d) and "cst-ben" in page_text(d))
+    text = page_text(browser)
+    assert "3 / 32" in text and "4 / 32" in text, text[:1000]
+    shot(browser, "08_ta_scores")

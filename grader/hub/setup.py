@@ -32,7 +32,17 @@ STUDENT_PACKAGES = [
     if line.strip()
     and not line.startswith("#")
     and line.split("==")[0]
-    in {"tensorflow-cpu", "keras", "nbgrader", "jupyterlab", "notebook", "nbclient", "matplotlib", "pillow", "pytest"}
+    in {
+        "tensorflow-cpu",
+        "keras",
+        "nbgrader",
+        "jupyterlab",
+        "notebook",
+        "nbclient",
+        "matplotlib",
+        "pillow",
+        "pytest",
+    }
 ]
 JUPYTERHUB = "jupyterhub==5.5.4"
 # Student-facing extensions only: the formgrader and create-assignment stay off for everyone but the
@@ -83,17 +93,12 @@ def set_passwords(people: list[Person], password_file: Path) -> dict[str, str]:
 def student_python(root: Path) -> Path:
     """The Python every JupyterLab server runs: the course's pinned packages, nothing of the grader."""
     venv = root / "venv"
-    if not (venv / "bin" / "jupyterhub-singleuser").exists():
+    if not (venv / "bin" / "python").exists():
         # the system Python: a venv built on a Python under /root would not run for other accounts
         run("/usr/bin/python3", "-m", "venv", str(venv))
-        run(
-            str(venv / "bin" / "pip"),
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            *STUDENT_PACKAGES,
-            JUPYTERHUB,
-        )
+    # quick when all is there; brings an older venv up to the pins
+    pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
+    run(*pip, *STUDENT_PACKAGES, JUPYTERHUB)
     for extension in GRADER_ONLY_LAB:
         # off for everyone; not locked, so the grading account can turn it on for itself (what protects
         # the course is Unix permissions: a student's own formgrader would find no course to open)
