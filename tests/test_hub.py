@@ -335,9 +335,10 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     wait_for_lab(browser, "cst-ta")
     browser.get(f"http://127.0.0.1:{PORT}/services/cnn-case-studies/formgrader/manage_students")
     WebDriverWait(browser, 30).until(lambda d: "cst-ann" in page_text(d) and "cst-ben" in page_text(d))
-    text = page_text(browser)
     rows = {
-        line.split()[-4]: line for line in text.splitlines() if "cst-" in line
-    }  # "... cst-ann None 3 / 32"
-    assert rows["cst-ann"].endswith("3 / 32") and rows["cst-ben"].endswith("4 / 32"), text[:1000]
+        name: " ".join(labelled(browser, "tr", name, exact=False)[0].text.split())
+        for name in ("cst-ann", "cst-ben")
+    }
+    assert rows["cst-ann"].endswith("cst-ann None 3 / 32"), rows  # name, id, email, overall score
+    assert rows["cst-ben"].endswith("cst-ben None 4 / 32"), rows
     shot(browser, "08_ta_scores")
