@@ -306,7 +306,22 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
         WebDriverWait(browser, 60).until(lambda d: "Fetch Feedback" in page_text(d))
         shot(browser, f"05_{person}_submitted")
 
+    # Ben cannot see who handed in what, and a submission he writes in Ann's name is refused
+    inbound = ROOT / "exchange" / "cnn-case-studies" / "inbound"
+    assert "Permission denied" in as_user("cst-ben", "ls", str(inbound)).stderr
+    forged = inbound / "cst-ann+quiz+2099-01-01 00:00:00.000000 UTC+forgedbyben"
+    assert as_user("cst-ben", "mkdir", str(forged)).returncode == 0
+    for name in ("Case_Studies_Quiz.ipynb", "public_tests.py"):
+        assert as_user("cst-ben", "cp", f"/home/cst-ben/quiz/{name}", str(forged)).returncode == 0
+    assert (
+        as_user(
+            "cst-ben", "sh", "-c", f"echo 2099-01-01 00:00:00.000000 UTC > '{forged}/timestamp.txt'"
+        ).returncode
+        == 0
+    )
+
     collected = as_grading_account("nbgrader", "collect", "quiz")
+    assert "refused cst-ann+quiz+2099" in collected.stderr and "handed in by cst-ben" in collected.stderr
     assert (
         "cst-ann" in collected.stderr + collected.stdout and "cst-ben" in collected.stderr + collected.stdout
     )

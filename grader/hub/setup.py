@@ -176,4 +176,9 @@ def grading_extensions(account: pwd.struct_passwd) -> None:
         json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(GRADER_ONLY_SERVER, True)}}, indent=1)
         + "\n"
     )
+    # collect refuses a submission handed in under another student's name (grader/hub/collect.py)
+    (config / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\n"
+        'c.ExchangeFactory.collect = "grader.hub.collect.OwnerCheckedCollect"\n'
+    )
     run("chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(config))
