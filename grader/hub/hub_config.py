@@ -17,8 +17,8 @@ def jupyterhub_config(
     course_id: str,
     grading_account: str,
     grading_home: Path,
+    grading_environment: dict[str, str],
     venv: Path,
-    exchange: Path,
     data: Path,
     state: Path,
     port: int,
@@ -40,8 +40,7 @@ def jupyterhub_config(
         "environment": environment,
         "grading_account": grading_account,
         "course_root": str(grading_home / "course" / "assignments"),
-        "course_project": str(grading_home / "course"),
-        "exchange": str(exchange),
+        "grading_environment": grading_environment,
         "state": str(state),
         "path": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     }
@@ -96,8 +95,7 @@ c.JupyterHub.services = [
         "user": grading_account,
         "cwd": course_root,
         # the course's nbgrader_config.py imports the grader from the private course copy
-        "environment": {**environment, "PATH": path, "PYTHONPATH": course_project,
-                        "CASE_STUDIES_EXCHANGE": exchange, "JUPYTERHUB_DEFAULT_URL": "/lab"},
+        "environment": {**grading_environment, "JUPYTERHUB_DEFAULT_URL": "/lab"},
         "oauth_no_confirm": True,
     }
 ]

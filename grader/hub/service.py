@@ -31,10 +31,13 @@ def up(roster: Path = DEMO_ROSTER, port: int = 8000, service_port: int = 9999, r
     grading = setup.ensure_account(setup.GRADING_ACCOUNT, "course grading account", system=False)
     passwords = setup.set_passwords(people, state / "passwords.json")
     venv = setup.student_python(root)
-    exchange = setup.exchange(root)
+    setup.exchange(root)
     data = setup.shared_data(root)
-    setup.course_copy(grading)
+    setup.sandbox_works(grading)
+    project = setup.course_copy(grading)
     setup.grading_extensions(grading)
+    grading_environment = setup.grading_environment(root, Path(grading.pw_dir))
+    setup.roster_in_gradebook(people, grading, project, grading_environment)
     config = state / "jupyterhub_config.py"
     config.write_text(
         jupyterhub_config(
@@ -42,8 +45,8 @@ def up(roster: Path = DEMO_ROSTER, port: int = 8000, service_port: int = 9999, r
             course_id=setup.COURSE_ID,
             grading_account=setup.GRADING_ACCOUNT,
             grading_home=Path(grading.pw_dir),
+            grading_environment=grading_environment,
             venv=venv,
-            exchange=exchange,
             data=data,
             state=state,
             port=port,

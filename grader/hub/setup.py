@@ -105,12 +105,25 @@ def student_python(root: Path) -> Path:
         run(str(venv / "bin" / "jupyter"), "labextension", "disable", "--level=sys_prefix", extension)
     for extension in GRADER_ONLY_SERVER:
         run(str(venv / "bin" / "jupyter"), "server", "extension", "disable", "--sys-prefix", extension)
+    site_packages = Path(
+        run(
+            str(venv / "bin" / "python"),
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('purelib'))",
+            capture_output=True,
+        ).stdout.strip()
+    )
+    submit = site_packages / "case_studies_submit.py"
+    shutil.copyfile(Path(__file__).with_name("private_submit.py"), submit)
+    os.chmod(submit, 0o644)
     config = venv / "etc" / "jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(
         "c = get_config()  # noqa: F821\n"
         f"c.CourseDirectory.course_id = {COURSE_ID!r}\n"
         f"c.Exchange.root = {str(root / 'exchange')!r}\n"
+        "# a submission is readable by its student and the grading account only (private_submit.py)\n"
+        'c.ExchangeFactory.submit = "case_studies_submit.PrivateSubmit"\n'
     )
     return venv
 
@@ -159,6 +172,61 @@ def course_copy(account: pwd.struct_passwd) -> Path:
     run("chown", "-R", f"{account.pw_name}:{grp.getgrgid(account.pw_gid).gr_name}", str(home))
     os.chmod(home, 0o700)
     return project
+
+
+def grading_environment(root: Path, grading_home: Path) -> dict[str, str]:
+    """What the grading account's commands and its formgrader service run with: the course copy's grader
+    on the Python path, the exchange, the students' data."""
+    data = root / "data" / "students"
+    return {
+        "HOME": str(grading_home),
+        "PATH": f"{root / 'venv' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
+        "PYTHONPATH": str(grading_home / "course"),
+        "CASE_STUDIES_EXCHANGE": str(root / "exchange"),
+        "CASE_STUDIES_DATA": str(data),
+        "KERAS_HOME": str(data / "keras"),
+        "MPLBACKEND": "agg",
+    }
+
+
+def sandbox_works(account: pwd.struct_passwd) -> None:
+    """Grading runs student code in bubblewrap as the grading account, which needs user namespaces."""
+    probe = ["bwrap", "--unshare-user", "--ro-bind", "/", "/", "true"]
+    if shutil.which("bwrap") is None:
+        raise SystemExit("bubblewrap is missing: apt-get install bubblewrap")
+    done = subprocess.run(
+        ["runuser", "-u", account.pw_name, "--", *probe], cwd="/", capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(
+            f"bubblewrap cannot sandbox as {account.pw_name} ({done.stderr.strip()}): enable unprivileged "
+            "user namespaces, `sysctl -w kernel.unprivileged_userns_clone=1 user.max_user_namespaces=15000`"
+        )
+
+
+def roster_in_gradebook(people: list[Person], account: pwd.struct_passwd, project: Path, env: dict) -> None:
+    """The roster's students in the gradebook with their names, so the formgrader lists everyone,
+    including who has not handed anything in."""
+    rows = ["id,first_name,last_name"]
+    for person in people:
+        if person.role == "student":
+            first, _, last = person.full_name.partition(" ")
+            rows.append(f"{person.username},{first},{last}")
+    students = Path(account.pw_dir) / "roster_students.csv"
+    students.write_text("\n".join(rows) + "\n")
+    shutil.chown(students, account.pw_uid, account.pw_gid)
+    run(
+        "env",
+        *(f"{k}={v}" for k, v in env.items()),
+        "nbgrader",
+        "db",
+        "student",
+        "import",
+        str(students),
+        user=account.pw_name,
+        cwd=project / "assignments",
+        capture_output=True,
+    )
 
 
 def grading_extensions(account: pwd.struct_passwd) -> None:
