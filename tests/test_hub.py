@@ -19,7 +19,9 @@ from grader.hub.roster import RosterError, read_roster
 
 PORT = 8765
 ROOT = Path("/srv/case_studies_test")  # world-traversable: a tmp_path under /tmp/pytest-of-root is not
-SHOTS = settings.REPO / "reports" / "hub"
+GRADING_HOME = Path(f"/home/{setup.GRADING_ACCOUNT}")
+COURSE = GRADING_HOME / "course" / "assignments"
+SHOTS = Path(os.environ.get("HUB_SCREENSHOTS", settings.REPO / "reports" / "hub"))
 
 
 def write(path: Path, text: str) -> Path:
@@ -65,8 +67,8 @@ def test_the_demo_roster_is_valid():
 
 # ---- slow test: the hub in a browser ---------------------------------------------------------------------
 
-ROSTER = "username,role,full_name\ncst-prof,instructor,Test Prof\ncst-ta,ta,Test TA\ncst-ann,student,Ann\n"
-ROSTER += "cst-ben,student,Ben\n"
+ROSTER = "username,role,full_name\ncst-prof,instructor,Test Prof\ncst-ta,ta,Test TA\n"
+ROSTER += "cst-ann,student,Ann Lee\ncst-ben,student,Ben Okafor\n"
 
 
 def as_user(user: str, *argv: str, cwd: str = "/") -> subprocess.CompletedProcess:
@@ -84,12 +86,11 @@ def hub(tmp_path_factory):
     roster = write(tmp_path_factory.mktemp("roster") / "roster.csv", ROSTER)
     service.down(ROOT)
     # a fresh class: nothing released, fetched, submitted or graded by an earlier run
-    grading_course = Path(f"/home/{setup.GRADING_ACCOUNT}") / "course" / "assignments"
     homes = Path("/home")
     for leftover in [ROOT / "exchange", *homes.glob("cst-*/quiz"), *homes.glob("cst-*/.local/share/jupyter")]:
         shutil.rmtree(leftover, ignore_errors=True)
     for name in ("release", "submitted", "autograded", "feedback", "gradebook.db"):
-        path = grading_course / name
+        path = COURSE / name
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
     passwords = service.up(roster, port=PORT, service_port=PORT + 10, root=ROOT)
@@ -218,35 +219,62 @@ def answer_quiz(driver, lines: list[str]) -> None:
     assert all(line in cell.text for line in lines), cell.text
 
 
-def shot(driver, name: str) -> None:
+def shot(driver, name: str, caption: str) -> None:
+    """A screenshot and its caption, for the README's tour (make hub-tour)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(SHOTS / f"{name}.png"))
+    (SHOTS / f"{name}.txt").write_text(caption + "\n")
+
+
+def formgrader_click(driver, assignment: str, column: str, success: str) -> None:
+    """Click a column's button in the formgrader's row of an assignment and close the result dialog."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    row = next(r for r in driver.find_elements(By.TAG_NAME, "tr") if r.text.split()[:1] == [assignment])
+    row.find_element(By.CSS_SELECTOR, f"td.{column} a").click()
+    WebDriverWait(driver, 120).until(lambda d: success in page_text(d))
+    next(b for b in buttons(driver, "OK") if b.is_displayed()).click()
+    time.sleep(1)
 
 
 @pytest.mark.slow
 def test_students_log_in_see_released_work_and_reach_nothing_else(hub, browser):
-    grading_home = Path(f"/home/{setup.GRADING_ACCOUNT}")
-    course = grading_home / "course" / "assignments"
-    env = [f"HOME={grading_home}", f"PATH={ROOT / 'venv' / 'bin'}:/usr/bin:/bin"]
-    env += [f"PYTHONPATH={grading_home / 'course'}", f"CASE_STUDIES_EXCHANGE={ROOT / 'exchange'}"]
-    for step in (
-        ["python", "-m", "grader.cli", "release", "quiz"],
-        ["nbgrader", "release_assignment", "quiz"],
-    ):
-        done = as_user(setup.GRADING_ACCOUNT, "env", *env, *step, cwd=str(course))
-        assert done.returncode == 0 or "already exists" in done.stdout + done.stderr, done.stderr[-2000:]
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    log_in(browser, "cst-prof", hub["cst-prof"])  # the instructor releases both assignments
+    wait_for_lab(browser, "cst-prof")
+    browser.get(f"http://127.0.0.1:{PORT}/services/cnn-case-studies/formgrader")
+    WebDriverWait(browser, 60).until(
+        lambda d: "Manage Assignments" in page_text(d) and "resnets" in page_text(d)
+    )
+    for assignment in ("quiz", "resnets"):
+        formgrader_click(
+            browser, assignment, "assign", f"Successfully created the student version of '{assignment}'"
+        )
+        formgrader_click(browser, assignment, "release", f"Successfully released '{assignment}'")
+    rows = {
+        r: " ".join(labelled(browser, "tr", r, exact=False)[0].text.split()[:3]) for r in ("quiz", "resnets")
+    }
+    assert rows == {"quiz": "quiz None released", "resnets": "resnets None released"}, rows
+    shot(
+        browser,
+        "01_instructor_released",
+        "The instructor generates and releases quiz and resnets in the formgrader",
+    )
 
     log_in(browser, "cst-ann", "not-her-password")
     assert "Invalid username or password" in page_text(browser)
-    shot(browser, "01_wrong_password")
+    shot(browser, "02_wrong_password", "A wrong password is refused")
 
     log_in(browser, "cst-ben", hub["cst-ben"])  # Ben's server runs, so Ann's attempts below reach it
     wait_for_lab(browser, "cst-ben")
     log_in(browser, "cst-ann", hub["cst-ann"])
     wait_for_lab(browser, "cst-ann")
     panel = open_assignments(browser)
-    assert "cnn-case-studies" in panel and "Fetch" in panel
-    shot(browser, "02_student_assignments")
+    released = panel.split("Released assignments")[1].split("Downloaded assignments")[0]
+    assert "cnn-case-studies" in released and "quiz" in released and "resnets" in released, panel
+    shot(browser, "03_student_assignments", "A student's Assignments tab lists both releases, ready to fetch")
 
     refusals = {}
     for path in ("/user/cst-ben/lab", "/user/cst-ben/api/contents", "/services/cnn-case-studies/formgrader"):
@@ -257,9 +285,10 @@ def test_students_log_in_see_released_work_and_reach_nothing_else(hub, browser):
         assert "Forbidden" in text and '"content"' not in text, (path, text[:300])
 
     secrets_on_disk = [
-        course / "source" / "quiz" / "Case_Studies_Quiz.ipynb",
-        grading_home / "course" / "grader" / "hidden_tests" / "quiz" / "answer_key.py",
-        grading_home / "course" / "data" / "prepared" / "grader_only",
+        COURSE / "source" / "quiz" / "Case_Studies_Quiz.ipynb",
+        COURSE / "gradebook.db",
+        GRADING_HOME / "course" / "grader" / "hidden_tests" / "quiz" / "answer_key.py",
+        GRADING_HOME / "course" / "data" / "prepared" / "grader_only",
         Path("/home/cst-ben"),
         ROOT / "hub" / "passwords.json",
     ]
@@ -267,23 +296,15 @@ def test_students_log_in_see_released_work_and_reach_nothing_else(hub, browser):
         done = as_user("cst-ann", "cat" if path.suffix else "ls", str(path))
         assert done.returncode != 0 and "Permission denied" in done.stderr, (path, done.stdout[:200])
 
-    log_in(browser, "cst-ta", hub["cst-ta"])
-    wait_for_lab(browser, "cst-ta")
-    browser.get(f"http://127.0.0.1:{PORT}/services/cnn-case-studies/formgrader")
-    time.sleep(3)
-    assert "Manage Assignments" in page_text(browser) and "quiz" in page_text(browser)
-    shot(browser, "03_ta_formgrader")
-
 
 ANN = ['q01 = "b"', 'q02 = {"a", "b"}', "q03 = False", "q04 = 7"]  # q04 wrong: VGG-16 has 138 million
 BEN = ['q01 = "b"', 'q02 = {"a", "b"}', "q03 = False", "q04 = 138"]
 
 
 def as_grading_account(*argv: str) -> subprocess.CompletedProcess:
-    home = Path(f"/home/{setup.GRADING_ACCOUNT}")
-    env = [f"HOME={home}", f"PATH={ROOT / 'venv' / 'bin'}:/usr/bin:/bin", f"PYTHONPATH={home / 'course'}"]
-    env += [f"CASE_STUDIES_EXCHANGE={ROOT / 'exchange'}", f"CASE_STUDIES_DATA={ROOT / 'data' / 'students'}"]
-    done = as_user(setup.GRADING_ACCOUNT, "env", *env, *argv, cwd=str(home / "course" / "assignments"))
+    """A command as a TA runs it in the course service's terminal: the grading account in the course."""
+    env = [f"{k}={v}" for k, v in setup.grading_environment(ROOT, GRADING_HOME).items()]
+    done = as_user(setup.GRADING_ACCOUNT, "env", *env, *argv, cwd=str(COURSE))
     assert done.returncode == 0, (argv, done.stdout[-2000:], done.stderr[-2000:])
     return done
 
@@ -299,16 +320,30 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
         to_assignments_tab(browser)
         buttons(browser, "Validate")[0].click()
         WebDriverWait(browser, 90).until(lambda d: "Validation Results" in page_text(d))
-        shot(browser, f"04_{person}_validated")
+        shot(browser, f"04_{person}_validated", f"{person} typed answers and clicked Validate")
         assert "q05: still None" in page_text(browser)  # the form check names what is still unanswered
         buttons(browser, "Ok")[0].click() if buttons(browser, "Ok") else None
         buttons(browser, "Submit")[0].click()
         WebDriverWait(browser, 60).until(lambda d: "Fetch Feedback" in page_text(d))
-        shot(browser, f"05_{person}_submitted")
+        shot(browser, f"05_{person}_submitted", f"{person} submitted")
 
-    # Ben cannot see who handed in what, and a submission he writes in Ann's name is refused
+    # Ben cannot see who handed in what; even knowing the secret name of Ann's submission, he can neither
+    # read, replace, remove nor add to it
     inbound = ROOT / "exchange" / "cnn-case-studies" / "inbound"
     assert "Permission denied" in as_user("cst-ben", "ls", str(inbound)).stderr
+    anns = next(inbound.glob("cst-ann+quiz+*"))
+    handed_in = {path.name: path.read_bytes() for path in anns.iterdir()}
+    for attempt in (
+        ["cat", str(anns / "Case_Studies_Quiz.ipynb")],
+        ["cp", "/home/cst-ben/quiz/Case_Studies_Quiz.ipynb", str(anns / "Case_Studies_Quiz.ipynb")],
+        ["rm", "-f", str(anns / "Case_Studies_Quiz.ipynb")],
+        ["touch", str(anns / "extra.py")],
+    ):
+        done = as_user("cst-ben", *attempt)
+        assert done.returncode != 0 and "Permission denied" in done.stderr, (attempt, done.stdout[:200])
+    assert {path.name: path.read_bytes() for path in anns.iterdir()} == handed_in
+
+    # a submission Ben writes in Ann's name is refused at collection
     forged = inbound / "cst-ann+quiz+2099-01-01 00:00:00.000000 UTC+forgedbyben"
     assert as_user("cst-ben", "mkdir", str(forged)).returncode == 0
     for name in ("Case_Studies_Quiz.ipynb", "public_tests.py"):
@@ -335,7 +370,7 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     to_assignments_tab(browser)  # Ann's session
     buttons(browser, "Fetch Feedback")[0].click()
     WebDriverWait(browser, 60).until(lambda d: labelled(d, "a", "view feedback", exact=False))
-    shot(browser, "06_ann_feedback_fetched")
+    shot(browser, "06_ann_feedback_fetched", "Ann fetches her feedback")
     feedback = next(
         Path("/home/cst-ann/quiz/feedback").glob("*/Case_Studies_Quiz.html")
     )  # the page the "view feedback" link opens, served by Ann's own server
@@ -344,7 +379,7 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     text = page_text(browser)
     assert "VGG-16 (Simonyan and Zisserman, 2014)" in text and "01_classic_networks" in text
     assert "138" not in text.split("the size of VGG-16")[1][:300]  # the message teaches, never tells
-    shot(browser, "07_ann_feedback")
+    shot(browser, "07_ann_feedback", "The feedback names the concept behind a wrong answer, not the answer")
 
     log_in(browser, "cst-ta", hub["cst-ta"])
     wait_for_lab(browser, "cst-ta")
@@ -354,6 +389,7 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
         name: " ".join(labelled(browser, "tr", name, exact=False)[0].text.split())
         for name in ("cst-ann", "cst-ben")
     }
-    assert rows["cst-ann"].endswith("cst-ann None 3 / 32"), rows  # name, id, email, overall score
-    assert rows["cst-ben"].endswith("cst-ben None 4 / 32"), rows
-    shot(browser, "08_ta_scores")
+    # name (from the roster), id, email, overall score
+    assert rows["cst-ann"].startswith("Lee, Ann") and rows["cst-ann"].endswith("cst-ann None 3 / 32"), rows
+    assert rows["cst-ben"].startswith("Okafor, Ben") and rows["cst-ben"].endswith("cst-ben None 4 / 32"), rows
+    shot(browser, "08_ta_scores", "The TA sees both students' scores in the formgrader")
