@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint notebooks-clean data benchmarks lab clean hub hub-stop
+.PHONY: demo test lint notebooks-clean data benchmarks lab clean hub hub-stop hub-tour
 
 $(STAMP): requirements.txt pyproject.toml
 	./.ci/system-packages || echo "warning: could not install bubblewrap/postgresql/chromium; see README"
@@ -38,6 +38,12 @@ hub: $(STAMP) $(PROXY)
 
 hub-stop: $(STAMP)
 	$(BIN)/grader hub down
+
+# The README's illustrated tour: the browser test's screenshots, re-taken on a test hub of its own.
+hub-tour: $(STAMP) $(PROXY)
+	rm -rf docs/hub-tour
+	HUB_SCREENSHOTS=docs/hub-tour $(BIN)/python -m pytest -m slow tests/test_hub.py
+	$(BIN)/python -m grader.hub.tour docs/hub-tour README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from grader import settings
-from grader.hub import service, setup
+from grader.hub import service, setup, tour
 from grader.hub.roster import RosterError, read_roster
 
 PORT = 8765
@@ -65,6 +65,26 @@ def test_the_demo_roster_is_valid():
     assert {p.role for p in people} == {"instructor", "ta", "student"}
 
 
+def test_the_tour_rewrites_only_its_own_section(tmp_path):
+    shots = tmp_path / "docs" / "tour"
+    shots.mkdir(parents=True)
+    for name, caption in (("02_b", "Second step"), ("01_a", "First step")):
+        (shots / f"{name}.png").write_bytes(b"png")
+        (shots / f"{name}.txt").write_text(caption + "\n")
+    readme = write(tmp_path / "README.md", f"# Title\n{tour.BEGIN}\nold tour\n{tour.END}\n## After\n")
+    tour.rewrite(readme, shots)
+    once = readme.read_text()
+    assert (
+        "old tour" not in once and once.startswith("# Title\n") and once.endswith(f"{tour.END}\n## After\n")
+    )
+    assert once.index("1. First step") < once.index("2. Second step")
+    assert "![Second step](docs/tour/02_b.png)" in once
+    tour.rewrite(readme, shots)
+    assert readme.read_text() == once
+    with pytest.raises(SystemExit, match="no hub-tour markers"):
+        tour.rewrite(write(tmp_path / "other.md", "# no markers\n"), shots)
+
+
 # ---- slow test: the hub in a browser ---------------------------------------------------------------------
 
 ROSTER = "username,role,full_name\ncst-prof,instructor,Test Prof\ncst-ta,ta,Test TA\n"
@@ -76,7 +96,7 @@ def as_user(user: str, *argv: str, cwd: str = "/") -> subprocess.CompletedProces
 
 
 @pytest.fixture(scope="module")
-def hub(tmp_path_factory):
+def hub(tmp_path_factory, prepared_data):  # the grading account gets the grader-only photos
     if os.geteuid() != 0:
         pytest.skip("the hub creates Unix accounts: run as root (CI does)")
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
@@ -226,6 +246,17 @@ def answer_quiz(driver, lines: list[str]) -> None:
     assert all(line in cell.text for line in lines), cell.text
 
 
+def bring_into_view(driver, text: str) -> None:
+    """Scroll the innermost element showing text to the middle of the page, for the screenshot."""
+    driver.execute_script(
+        "const inner = [...document.querySelectorAll('body *')]"
+        ".filter(e => e.children.length === 0 && (e.textContent || '').includes(arguments[0]));"
+        "if (inner.length) inner[0].scrollIntoView({block: 'center'});",
+        text,
+    )
+    time.sleep(0.5)
+
+
 def shot(driver, name: str, caption: str) -> None:
     """A screenshot and its caption, for the README's tour (make hub-tour)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -321,19 +352,27 @@ def as_grading_account(*argv: str) -> subprocess.CompletedProcess:
 def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    for person, lines in (("cst-ben", BEN), ("cst-ann", ANN)):
+    for person, name, lines in (("cst-ben", "Ben", BEN), ("cst-ann", "Ann", ANN)):
         log_in(browser, person, hub[person])
         wait_for_lab(browser, person)
         answer_quiz(browser, lines)
         to_assignments_tab(browser)
         buttons(browser, "Validate")[0].click()
         WebDriverWait(browser, 90).until(lambda d: "Validation Results" in page_text(d))
-        shot(browser, f"04_{person}_validated", f"{person} typed answers and clicked Validate")
         assert "q05: still None" in page_text(browser)  # the form check names what is still unanswered
+        browser.execute_script(  # the dialog's last lines: the check's message under the traceback
+            "document.querySelectorAll('.jp-Dialog-body, .jp-Dialog-body *')"
+            ".forEach(e => { e.scrollTop = e.scrollHeight; });"
+        )
+        shot(
+            browser,
+            f"04_{person}_validated",
+            f"{name} typed answers to the first questions; Validate names the rest",
+        )
         buttons(browser, "Ok")[0].click() if buttons(browser, "Ok") else None
         buttons(browser, "Submit")[0].click()
         WebDriverWait(browser, 60).until(lambda d: "Fetch Feedback" in page_text(d))
-        shot(browser, f"05_{person}_submitted", f"{person} submitted")
+        shot(browser, f"05_{person}_submitted", f"{name} submits through the exchange")
 
     # Ben cannot see who handed in what; even knowing the secret name of Ann's submission, he can neither
     # read, replace, remove nor add to it
@@ -378,7 +417,7 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     to_assignments_tab(browser)  # Ann's session
     buttons(browser, "Fetch Feedback")[0].click()
     WebDriverWait(browser, 60).until(lambda d: labelled(d, "a", "view feedback", exact=False))
-    shot(browser, "06_ann_feedback_fetched", "Ann fetches her feedback")
+    shot(browser, "06_ann_feedback_fetched", "Ann fetches her feedback once the TA has released it")
     feedback = next(
         Path("/home/cst-ann/quiz/feedback").glob("*/Case_Studies_Quiz.html")
     )  # the page the "view feedback" link opens, served by Ann's own server
@@ -387,6 +426,7 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     text = page_text(browser)
     assert "VGG-16 (Simonyan and Zisserman, 2014)" in text and "01_classic_networks" in text
     assert "138" not in text.split("the size of VGG-16")[1][:300]  # the message teaches, never tells
+    bring_into_view(browser, "the size of VGG-16")
     shot(browser, "07_ann_feedback", "The feedback names the concept behind a wrong answer, not the answer")
 
     log_in(browser, "cst-ta", hub["cst-ta"])
@@ -401,3 +441,8 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     assert rows["cst-ann"].startswith("Lee, Ann cst-ann") and " 3 / 32" in rows["cst-ann"], rows
     assert rows["cst-ben"].startswith("Okafor, Ben cst-ben") and " 4 / 32" in rows["cst-ben"], rows
     shot(browser, "08_ta_scores", "The TA sees both students' scores in the formgrader")
+
+    # the TA's terminal for collect, autograde and feedback: the course service's own JupyterLab
+    browser.get(f"http://127.0.0.1:{PORT}/services/cnn-case-studies/lab")
+    WebDriverWait(browser, 60).until(lambda d: "Terminal" in page_text(d) and "source" in page_text(d))
+    shot(browser, "09_ta_course_lab", "The TA's JupyterLab on the course folder, as the grading account")

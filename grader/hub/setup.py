@@ -116,6 +116,15 @@ def student_python(root: Path) -> Path:
     submit = site_packages / "case_studies_submit.py"
     shutil.copyfile(Path(__file__).with_name("private_submit.py"), submit)
     os.chmod(submit, 0o644)
+    # no news or update checks: they reach the internet and cover the Assignments panel's buttons
+    overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    overrides.parent.mkdir(parents=True, exist_ok=True)
+    overrides.write_text(
+        json.dumps(
+            {"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}}
+        )
+        + "\n"
+    )
     config = venv / "etc" / "jupyter" / "nbgrader_config.py"
     config.parent.mkdir(parents=True, exist_ok=True)
     config.write_text(
