@@ -19,7 +19,8 @@ from grader.hub.roster import RosterError, read_roster
 
 PORT = 8765
 ROOT = Path("/srv/case_studies_test")  # world-traversable: a tmp_path under /tmp/pytest-of-root is not
-GRADING_HOME = Path(f"/home/{setup.GRADING_ACCOUNT}")
+GRADING_ACCOUNT = "cst-grader"  # not the demo hub's: its course folder and gradebook stay untouched
+GRADING_HOME = Path(f"/home/{GRADING_ACCOUNT}")
 COURSE = GRADING_HOME / "course" / "assignments"
 SHOTS = Path(os.environ.get("HUB_SCREENSHOTS", settings.REPO / "reports" / "hub"))
 
@@ -113,7 +114,9 @@ def hub(tmp_path_factory, prepared_data):  # the grading account gets the grader
         path = COURSE / name
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
-    passwords = service.up(roster, port=PORT, service_port=PORT + 10, root=ROOT)
+    passwords = service.up(
+        roster, port=PORT, service_port=PORT + 10, root=ROOT, grading_account=GRADING_ACCOUNT
+    )
     print(f"\n[hub] up in {time.monotonic() - started:.0f} s")
     yield passwords
     service.down(ROOT)
@@ -343,7 +346,7 @@ BEN = ['q01 = "b"', 'q02 = {"a", "b"}', "q03 = False", "q04 = 138"]
 def as_grading_account(*argv: str) -> subprocess.CompletedProcess:
     """A command as a TA runs it in the course service's terminal: the grading account in the course."""
     env = [f"{k}={v}" for k, v in setup.grading_environment(ROOT, GRADING_HOME).items()]
-    done = as_user(setup.GRADING_ACCOUNT, "env", *env, *argv, cwd=str(COURSE))
+    done = as_user(GRADING_ACCOUNT, "env", *env, *argv, cwd=str(COURSE))
     assert done.returncode == 0, (argv, done.stdout[-2000:], done.stderr[-2000:])
     return done
 

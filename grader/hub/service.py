@@ -18,17 +18,25 @@ DEMO_ROSTER = settings.REPO / "data" / "hub" / "demo_roster.csv"
 PROXY_BIN = settings.REPO / ".hub" / "node_modules" / ".bin"
 
 
-def up(roster: Path = DEMO_ROSTER, port: int = 8000, service_port: int = 9999, root: Path = setup.HUB_ROOT):
+def up(
+    roster: Path = DEMO_ROSTER,
+    port: int = 8000,
+    service_port: int = 9999,
+    root: Path = setup.HUB_ROOT,
+    grading_account: str = setup.GRADING_ACCOUNT,
+):
+    """Sets up and starts the hub; returns the passwords. A second hub (the tests') needs its own root
+    and grading account, or it would share the first one's course folder and gradebook."""
     if os.geteuid() != 0:
         sys.exit("grader hub up creates Unix accounts: run it as root (make hub does)")
-    people = read_roster(roster, reserved=(setup.GRADING_ACCOUNT,))
+    people = read_roster(roster, reserved=(grading_account,))
     state = root / "hub"
     state.mkdir(parents=True, exist_ok=True)
     os.chmod(root, 0o755)
     os.chmod(state, 0o700)
     for person in people:
         setup.ensure_account(person.username, person.full_name)
-    grading = setup.ensure_account(setup.GRADING_ACCOUNT, "course grading account", system=False)
+    grading = setup.ensure_account(grading_account, "course grading account", system=False)
     passwords = setup.set_passwords(people, state / "passwords.json")
     venv = setup.student_python(root)
     setup.exchange(root)
@@ -43,7 +51,7 @@ def up(roster: Path = DEMO_ROSTER, port: int = 8000, service_port: int = 9999, r
         jupyterhub_config(
             people,
             course_id=setup.COURSE_ID,
-            grading_account=setup.GRADING_ACCOUNT,
+            grading_account=grading_account,
             grading_home=Path(grading.pw_dir),
             grading_environment=grading_environment,
             venv=venv,
@@ -79,7 +87,7 @@ def up(roster: Path = DEMO_ROSTER, port: int = 8000, service_port: int = 9999, r
     print(f"JupyterHub for {setup.COURSE_ID}: {url}")
     for person in people:
         print(f"  {person.role:<10} {person.username}")
-    print(f"  grading    {setup.GRADING_ACCOUNT} (runs the formgrader service; no login)")
+    print(f"  grading    {grading_account} (runs the formgrader service; no login)")
     print(f"passwords: {state / 'passwords.json'} (root only); stop with `make hub-stop`")
     return passwords
 
