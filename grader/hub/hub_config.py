@@ -17,16 +17,15 @@ def jupyterhub_config(
     course_id: str,
     grading_account: str,
     grading_home: Path,
+    student_environment: dict[str, str],
     grading_environment: dict[str, str],
     venv: Path,
-    data: Path,
     state: Path,
     port: int,
     service_port: int,
 ) -> str:
     graders = sorted(person.username for person in people if person.grades)
     everyone = sorted(person.username for person in people)
-    environment = {"CASE_STUDIES_DATA": str(data), "KERAS_HOME": str(data / "keras"), "MPLBACKEND": "agg"}
     values = {
         "bind_url": f"http://127.0.0.1:{port}",
         # the proxy's API and the hub itself on the next two ports, so two hubs can run side by side
@@ -37,12 +36,11 @@ def jupyterhub_config(
         "course": course_id,
         "service_url": f"http://127.0.0.1:{service_port}",
         "singleuser": str(venv / "bin" / "jupyterhub-singleuser"),
-        "environment": environment,
+        "student_environment": student_environment,
         "grading_account": grading_account,
         "course_root": str(grading_home / "course" / "assignments"),
         "grading_environment": grading_environment,
         "state": str(state),
-        "path": f"{venv / 'bin'}:/usr/local/bin:/usr/bin:/bin",
     }
     lines = [f"{name} = {value!r}" for name, value in values.items()]
     return "\n".join(
@@ -71,7 +69,7 @@ c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [singleuser]
 c.Spawner.default_url = "/lab"
 c.Spawner.notebook_dir = "~"
-c.Spawner.environment = {**environment, "PATH": path}
+c.Spawner.environment = student_environment
 c.Spawner.http_timeout = 120
 c.Spawner.start_timeout = 120
 

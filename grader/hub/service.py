@@ -36,11 +36,11 @@ def up(
     os.chmod(state, 0o700)
     for person in people:
         setup.ensure_account(person.username, person.full_name)
-    grading = setup.ensure_account(grading_account, "course grading account", system=False)
+    grading = setup.ensure_account(grading_account, "course grading account")
     passwords = setup.set_passwords(people, state / "passwords.json")
     venv = setup.student_python(root)
     setup.exchange(root)
-    data = setup.shared_data(root)
+    setup.shared_data(root)
     setup.sandbox_works(grading)
     project = setup.course_copy(grading)
     setup.grading_extensions(grading)
@@ -53,24 +53,24 @@ def up(
             course_id=setup.COURSE_ID,
             grading_account=grading_account,
             grading_home=Path(grading.pw_dir),
+            student_environment=setup.student_environment(root),
             grading_environment=grading_environment,
             venv=venv,
-            data=data,
             state=state,
             port=port,
             service_port=service_port,
         )
     )
     env = {**os.environ, "PATH": f"{PROXY_BIN}:{venv / 'bin'}:{os.environ.get('PATH', '/usr/bin:/bin')}"}
-    log = open(state / "jupyterhub.log", "ab")
-    hub = subprocess.Popen(
-        [str(venv / "bin" / "jupyterhub"), "-f", str(config)],
-        cwd=state,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
+    with open(state / "jupyterhub.log", "ab") as log:  # the hub keeps its own copy of the descriptor
+        hub = subprocess.Popen(
+            [str(venv / "bin" / "jupyterhub"), "-f", str(config)],
+            cwd=state,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:

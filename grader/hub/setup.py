@@ -56,7 +56,7 @@ def run(*argv: str, user: str | None = None, **kwargs) -> subprocess.CompletedPr
     return subprocess.run(command, check=True, text=True, **kwargs)
 
 
-def ensure_account(username: str, full_name: str = "", system: bool = False) -> pwd.struct_passwd:
+def ensure_account(username: str, full_name: str = "") -> pwd.struct_passwd:
     """A Unix account with a private home (mode 700): students cannot read each other's files."""
     try:
         return pwd.getpwnam(username)
@@ -68,7 +68,6 @@ def ensure_account(username: str, full_name: str = "", system: bool = False) -> 
             "/bin/bash",
             "--comment",
             full_name or username,
-            *(["--system"] if system else []),
             username,
         )
     account = pwd.getpwnam(username)
@@ -96,15 +95,14 @@ def student_python(root: Path) -> Path:
     if not (venv / "bin" / "python").exists():
         # the system Python: a venv built on a Python under /root would not run for other accounts
         run("/usr/bin/python3", "-m", "venv", str(venv))
-    # quick when all is there; brings an older venv up to the pins
-    pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    run(*pip, *STUDENT_PACKAGES, JUPYTERHUB)
-    for extension in GRADER_ONLY_LAB:
-        # off for everyone; not locked, so the grading account can turn it on for itself (what protects
-        # the course is Unix permissions: a student's own formgrader would find no course to open)
-        run(str(venv / "bin" / "jupyter"), "labextension", "disable", "--level=sys_prefix", extension)
-    for extension in GRADER_ONLY_SERVER:
-        run(str(venv / "bin" / "jupyter"), "server", "extension", "disable", "--sys-prefix", extension)
+    # pip only when the pins changed: an older venv is brought up to them, an up-to-date one costs nothing
+    pins, stamp = "\n".join([*STUDENT_PACKAGES, JUPYTERHUB]), venv / "course-pins.txt"
+    if not stamp.exists() or stamp.read_text() != pins:
+        run(str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check", *pins.split())
+        stamp.write_text(pins)
+    # off for everyone; the grading account turns them on for itself (grading_extensions). What protects
+    # the course is Unix permissions: a student's own formgrader would find no course to open.
+    extension_switches(venv / "etc" / "jupyter", enabled=False)
     site_packages = Path(
         run(
             str(venv / "bin" / "python"),
@@ -162,14 +160,13 @@ def course_copy(account: pwd.struct_passwd) -> Path:
     grader-only photos, readable by that account only."""
     home = Path(account.pw_dir)
     project = home / "course"
-    if project.exists():
-        shutil.rmtree(project / "grader")
-    tracked = (
-        subprocess.run(["git", "ls-files", "-z"], cwd=settings.REPO, check=True, capture_output=True)
-        .stdout.decode()
-        .split("\0")
+    shutil.rmtree(project / "grader", ignore_errors=True)  # no module of an older grader left behind
+    # what grading reads (not docs/: the README's screenshots are re-taken while a test hub runs)
+    parts = ["pyproject.toml", "assignments", "grader", "data"]
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", *parts], cwd=settings.REPO, check=True, capture_output=True
     )
-    for name in filter(None, tracked):
+    for name in filter(None, listed.stdout.decode().split("\0")):
         source, target = settings.REPO / name, project / name
         if name.startswith("assignments/") and target.exists():
             continue  # the course folder keeps what the instructor changed in it
@@ -183,18 +180,24 @@ def course_copy(account: pwd.struct_passwd) -> Path:
     return project
 
 
-def grading_environment(root: Path, grading_home: Path) -> dict[str, str]:
-    """What the grading account's commands and its formgrader service run with: the course copy's grader
-    on the Python path, the exchange, the students' data."""
+def student_environment(root: Path) -> dict[str, str]:
+    """What every JupyterLab server runs with: the course's Python first, the students' data."""
     data = root / "data" / "students"
     return {
-        "HOME": str(grading_home),
         "PATH": f"{root / 'venv' / 'bin'}:/usr/local/bin:/usr/bin:/bin",
-        "PYTHONPATH": str(grading_home / "course"),
-        "CASE_STUDIES_EXCHANGE": str(root / "exchange"),
         "CASE_STUDIES_DATA": str(data),
         "KERAS_HOME": str(data / "keras"),
         "MPLBACKEND": "agg",
+    }
+
+
+def grading_environment(root: Path, grading_home: Path) -> dict[str, str]:
+    """The grading account's commands and formgrader service: the students' environment, plus the
+    course copy's grader on the Python path and the exchange."""
+    return student_environment(root) | {
+        "HOME": str(grading_home),
+        "PYTHONPATH": str(grading_home / "course"),
+        "CASE_STUDIES_EXCHANGE": str(root / "exchange"),
     }
 
 
@@ -238,21 +241,29 @@ def roster_in_gradebook(people: list[Person], account: pwd.struct_passwd, projec
     )
 
 
-def grading_extensions(account: pwd.struct_passwd) -> None:
-    """The grading account's server is the formgrader: its extensions are on for that user only.
-
-    Written as the user-level Jupyter configuration files the `enable` commands would write (the server
-    command's own validation step fails under runuser, though the server loads the extension fine).
-    """
-    config = Path(account.pw_dir) / ".jupyter"
+def extension_switches(config: Path, enabled: bool) -> None:
+    """The formgrader and create-assignment extensions on or off in a Jupyter configuration folder, as
+    the files `jupyter labextension` / `jupyter server extension` would write (without their ~10 s of
+    start-up, and without their validation step, which fails under runuser)."""
     (config / "labconfig").mkdir(parents=True, exist_ok=True)
     (config / "labconfig" / "page_config.json").write_text(
-        json.dumps({"disabledExtensions": dict.fromkeys(GRADER_ONLY_LAB, False)}, indent=1) + "\n"
+        json.dumps({"disabledExtensions": dict.fromkeys(GRADER_ONLY_LAB, not enabled)}, indent=1) + "\n"
     )
-    (config / "jupyter_server_config.json").write_text(
-        json.dumps({"ServerApp": {"jpserver_extensions": dict.fromkeys(GRADER_ONLY_SERVER, True)}}, indent=1)
+    # after nbgrader's own nbgrader.json in this folder (read in name order), so this one wins
+    server = config / "jupyter_server_config.d" / "nbgrader.server_extensions.formgrader.json"
+    server.parent.mkdir(parents=True, exist_ok=True)
+    server.write_text(
+        json.dumps(
+            {"ServerApp": {"jpserver_extensions": dict.fromkeys(GRADER_ONLY_SERVER, enabled)}}, indent=1
+        )
         + "\n"
     )
+
+
+def grading_extensions(account: pwd.struct_passwd) -> None:
+    """The grading account's server is the formgrader: its extensions are on for that user only."""
+    config = Path(account.pw_dir) / ".jupyter"
+    extension_switches(config, enabled=True)
     # collect refuses a submission handed in under another student's name (grader/hub/collect.py)
     (config / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\n"
