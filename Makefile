@@ -32,8 +32,7 @@ PROXY := .hub/node_modules/.bin/configurable-http-proxy
 $(PROXY):
 	npm install --silent --no-audit --no-fund --prefix .hub configurable-http-proxy@4.6.3
 
-hub: $(STAMP) $(PROXY)
-	$(BIN)/grader prepare-data
+hub: data $(PROXY)
 	$(BIN)/grader hub up --roster $(ROSTER) --port $(HUB_PORT)
 
 hub-stop: $(STAMP)

@@ -132,7 +132,7 @@ def _hub(args) -> int:
 
     try:
         if args.action == "up":
-            service.up(Path(args.roster), port=args.port)
+            service.up(Path(args.roster) if args.roster else service.DEMO_ROSTER, port=args.port)
         else:
             service.down()
     except roster.RosterError as error:
@@ -184,9 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     hub = commands.add_parser("hub", help="the course on JupyterHub", description="the course on JupyterHub")
     hub.add_argument("action", choices=["up", "down"])
-    hub.add_argument(
-        "--roster", default=str(Path(__file__).resolve().parents[1] / "data" / "hub" / "demo_roster.csv")
-    )
+    hub.add_argument("--roster", help="CSV username,role,full_name (default: data/hub/demo_roster.csv)")
     hub.add_argument("--port", type=int, default=8000)
     hub.set_defaults(run=_hub)
     return parser
