@@ -110,7 +110,7 @@ def hub(tmp_path_factory, prepared_data):  # the grading account gets the grader
     homes = Path("/home")
     for leftover in [ROOT / "exchange", *homes.glob("cst-*/quiz"), *homes.glob("cst-*/.local/share/jupyter")]:
         shutil.rmtree(leftover, ignore_errors=True)
-    for name in ("release", "submitted", "autograded", "feedback", "gradebook.db"):
+    for name in ("release", "submitted", "autograded", "feedback", "reports", "gradebook.db"):
         path = COURSE / name
         shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
     started = time.monotonic()
@@ -355,7 +355,8 @@ def as_grading_account(*argv: str) -> subprocess.CompletedProcess:
 def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    for person, name, lines in (("cst-ben", "Ben", BEN), ("cst-ann", "Ann", ANN)):
+    for person, lines in (("cst-ben", BEN), ("cst-ann", ANN)):
+        touring = person == "cst-ann"  # the tour follows Ann; Ben's pages look the same
         log_in(browser, person, hub[person])
         wait_for_lab(browser, person)
         answer_quiz(browser, lines)
@@ -367,15 +368,13 @@ def test_a_quiz_goes_from_fetch_to_feedback_through_the_exchange(hub, browser):
             "document.querySelectorAll('.jp-Dialog-body, .jp-Dialog-body *')"
             ".forEach(e => { e.scrollTop = e.scrollHeight; });"
         )
-        shot(
-            browser,
-            f"04_{person}_validated",
-            f"{name} typed answers to the first questions; Validate names the rest",
-        )
+        if touring:
+            shot(browser, "04_validated", "Ann typed answers to the first questions; Validate names the rest")
         buttons(browser, "Ok")[0].click() if buttons(browser, "Ok") else None
         buttons(browser, "Submit")[0].click()
         WebDriverWait(browser, 60).until(lambda d: "Fetch Feedback" in page_text(d))
-        shot(browser, f"05_{person}_submitted", f"{name} submits through the exchange")
+        if touring:
+            shot(browser, "05_submitted", "Ann submits through the exchange")
 
     # Ben cannot see who handed in what; even knowing the secret name of Ann's submission, he can neither
     # read, replace, remove nor add to it
