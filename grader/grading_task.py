@@ -1,0 +1,205 @@
+"""One submission as a self-contained grading task, for workers that share no files with the course.
+
+The instructor's side packs a submission (`pack`): its files as bytes, read without following links,
+and the version of the course it must be graded against. A worker (`grade`) checks that version
+against its own installed course (hidden tests, source notebook, nbgrader configuration, data
+manifests), grades the submission in a scratch course folder of its own with the usual nbgrader run
+(sandbox, hidden checks), and returns the autograded notebook, the small files beside it and the
+outcome. Back on the instructor's side, `replay` checks what came back like any file student code
+wrote (names, sizes, a valid notebook), writes it into `autograded/`, and saves the grades with
+nbgrader's own steps (SaveAutoGrades, AssignLatePenalties): the instructor's process stays the only
+writer of the gradebook and the course folders.
+
+What a worker returns leaves out what training wrote (a ResNets model is 283 MB): the judge has
+scored it already, and a regrade reruns the notebook.
+"""
+
+import hashlib
+import io
+import os
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from grader import course, safe_files, settings
+
+RETURNED_FILE_LIMIT = 8 << 20  # bytes; an autograded notebook with plots is a few MB
+SUBMITTED_FILE_LIMIT = safe_files.DEFAULT_LIMIT
+NOT_RETURNED = (".keras", ".h5", ".weights.h5")
+
+
+class CourseMismatch(RuntimeError):
+    """The worker's course is another version than the one the task must be graded against."""
+
+
+class BadResult(ValueError):
+    """What a worker returned cannot be written into the course (it is data student code touched)."""
+
+
+@dataclass
+class Task:
+    assignment: str
+    student: str
+    course_version: str
+    files: dict[str, bytes]  # relative path -> content, as `nbgrader collect` left them
+
+
+@dataclass
+class Result:
+    assignment: str
+    student: str
+    outcome: dict  # grader.autograde.Outcome as a dict
+    notebook_name: str
+    files: dict[str, bytes] = field(default_factory=dict)  # autograded folder, notebook included
+    left_out: list[str] = field(default_factory=list)  # what the worker did not return, and why
+    worker: str = ""
+
+
+def course_version(assignment: str, course_root: Path = course.COURSE) -> str:
+    """A digest of everything that decides a grade: the source notebook and files, the nbgrader
+    configuration, the hidden tests and the data manifests. Equal digests grade alike."""
+    digest = hashlib.sha256()
+    parts = [
+        (course_root / "source" / assignment, "source"),
+        (course_root / "nbgrader_config.py", "config"),
+        (settings.hidden_tests_dir() / assignment, "hidden"),
+        (settings.REPO / "data" / "manifests", "manifests"),
+    ]
+    for base, label in parts:
+        paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
+        for path in paths:
+            if "__pycache__" in path.parts or path.suffix in NOT_RETURNED:
+                continue
+            digest.update(f"{label}/{path.relative_to(base.parent)}\0".encode())
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def pack(root: Path, assignment: str, student: str) -> Task:
+    """The submission's files (plain files only; anything else stays behind and `refusal` names it)."""
+    folder = root / "submitted" / student / assignment
+    files = {}
+    for path in sorted(folder.rglob("*")):
+        if safe_files.why_unsafe(path, SUBMITTED_FILE_LIMIT) is None:
+            files[str(path.relative_to(folder))] = safe_files.read_bytes(path, SUBMITTED_FILE_LIMIT)
+    return Task(assignment, student, course_version(assignment, root), files)
+
+
+def _scratch_course(workspace: Path, assignment: str, version: str) -> Path:
+    """The worker's own course folder for this assignment and version, released once and reused."""
+    root = workspace / f"{assignment}-{version}"
+    if not (root / "gradebook.db").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        course.private_copy(root, [assignment])
+    return root
+
+
+def _write_submission(root: Path, task: Task) -> None:
+    folder = root / "submitted" / task.student / task.assignment
+    for stale in ("submitted", "autograded", "feedback"):
+        shutil.rmtree(root / stale / task.student, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for name, content in task.files.items():
+        target = (folder / name).resolve()
+        if not target.is_relative_to(folder.resolve()):
+            raise BadResult(f"{name!r}: a path outside the submission")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
+def grade(task: Task, workspace: Path, timeout: float = 3600) -> Result:
+    """Worker side: grade one task in a scratch course under workspace; never touches another course."""
+    from grader import autograde
+
+    own = course_version(task.assignment)
+    if own != task.course_version:
+        raise CourseMismatch(
+            f"this worker has course version {own} of {task.assignment!r}, the task needs "
+            f"{task.course_version}: install the same commit of the course on every worker"
+        )
+    os.environ.pop("CASE_STUDIES_GRADEBOOK", None)  # the scratch course's own SQLite, never the class's
+    root = _scratch_course(workspace, task.assignment, own)
+    _write_submission(root, task)
+    (outcome,) = autograde.autograde(
+        root, task.assignment, [task.student], workers=1, timeout=timeout, progress=False
+    )
+    result = Result(
+        task.assignment, task.student, asdict(outcome), course.notebook_name(root, task.assignment)
+    )
+    graded = root / "autograded" / task.student / task.assignment
+    for path in sorted(graded.rglob("*")) if graded.is_dir() else []:
+        name = str(path.relative_to(graded))
+        why = safe_files.why_unsafe(path, RETURNED_FILE_LIMIT)
+        if why == "a folder":
+            continue
+        if why or path.suffix in NOT_RETURNED:
+            result.left_out.append(f"{name}: {why or 'a trained model, already judged'}")
+            continue
+        result.files[name] = safe_files.read_bytes(path, RETURNED_FILE_LIMIT)
+    shutil.rmtree(root / "autograded" / task.student, ignore_errors=True)
+    return result
+
+
+def _checked_files(result: Result) -> dict[str, bytes]:
+    files = {}
+    for name, content in result.files.items():
+        parts = Path(name).parts
+        if not parts or Path(name).is_absolute() or ".." in parts or any(p.startswith(".") for p in parts):
+            raise BadResult(f"{name!r}: not a plain relative name")
+        if not isinstance(content, bytes) or len(content) > RETURNED_FILE_LIMIT:
+            raise BadResult(f"{name!r}: larger than {RETURNED_FILE_LIMIT >> 20} MB or not bytes")
+        files[name] = content
+    notebook = files.get(result.notebook_name)
+    if notebook is not None:
+        try:
+            nbformat.validate(nbformat.read(io.StringIO(notebook.decode()), as_version=4))
+        except Exception as error:
+            raise BadResult(f"{result.notebook_name}: not a valid notebook ({str(error)[:200]})") from error
+    return files
+
+
+def replay(root: Path, result: Result, timestamp=None):
+    """Instructor side: write what a worker returned and save its grades in the gradebook."""
+    from nbgrader.api import Gradebook
+    from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
+    from nbgrader.utils import parse_utc
+
+    from grader.autograde import Outcome
+
+    outcome = Outcome(**result.outcome)
+    if result.notebook_name != course.notebook_name(root, result.assignment):
+        raise BadResult(f"{result.notebook_name!r} is not the notebook of {result.assignment}")
+    files = _checked_files(result)
+    target = root / "autograded" / result.student / result.assignment
+    shutil.rmtree(target, ignore_errors=True)
+    if outcome.status != "graded" or result.notebook_name not in files:
+        course.record_zero(root, result.assignment, result.student)
+        return outcome
+    if timestamp is None:  # the instructor's own record of when it was handed in
+        stamp = root / "submitted" / result.student / result.assignment / "timestamp.txt"
+        text = safe_files.read_bytes(stamp, 1000).decode(errors="replace").strip() if stamp.is_file() else ""
+        timestamp = parse_utc(text) if text else None
+    target.mkdir(parents=True)
+    for name, content in files.items():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_bytes(content)
+    with Gradebook(course.db_url(root), course_id="cnn-case-studies") as gradebook:
+        gradebook.update_or_create_student(result.student)
+        gradebook.update_or_create_submission(
+            result.assignment, result.student, **({"timestamp": timestamp} if timestamp else {})
+        )
+    notebook = nbformat.read(target / result.notebook_name, as_version=4)
+    resources = {
+        "nbgrader": {
+            "db_url": course.db_url(root),
+            "assignment": result.assignment,
+            "notebook": Path(result.notebook_name).stem,
+            "student": result.student,
+        }
+    }
+    for step in (SaveAutoGrades(), AssignLatePenalties()):
+        notebook, resources = step.preprocess(notebook, resources)
+    outcome.score = course.total_score(root, result.assignment, result.student)
+    return outcome
