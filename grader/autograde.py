@@ -19,14 +19,15 @@ import tempfile
 import threading
 import time
 import uuid
+import warnings
 from collections import deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import nbformat
+from sqlalchemy.exc import SAWarning
 
-from grader import course, cpu_watch, safe_files, settings
+from grader import course, safe_files, settings
 from grader.warm_nbgrader import WarmNbgrader, WorkerGone
 
 # grader.sandbox is imported where used: importing it first, before grader.preprocessors, is circular.
@@ -45,6 +46,7 @@ class Outcome:
     max_score: float
     seconds: float
     peak_memory_mb: float
+    submitted: str = ""  # the submission's timestamp.txt: a later hand-in is graded again
 
 
 def reports_dir(root: Path, assignment: str) -> Path:
@@ -240,26 +242,55 @@ def grade_one(
 
 
 class Progress:
-    """One line on stderr: done / failed / remaining and the time left at the current pace."""
+    """One line on stderr per finished submission: graded / not graded / total per assignment, and the
+    time left estimated from what each assignment's submissions take (earlier runs' median, else this
+    run's), spread over the workers; no estimate while an assignment has no figure yet."""
 
-    def __init__(self, total: int, enabled: bool):
-        self.total, self.enabled, self.started = total, enabled, time.monotonic()
-        self.done = self.failed = 0
+    def __init__(self, root: Path, jobs: list[tuple[str, str]], slots: int, enabled: bool):
+        self.enabled, self.slots = enabled, max(1, slots)
+        self.left = {a: sum(1 for job in jobs if job[0] == a) for a, _ in jobs}
+        self.done = dict.fromkeys(self.left, 0)
+        self.failed = dict.fromkeys(self.left, 0)
+        self.typical = {}
+        for assignment in self.left:
+            times = [o.seconds for o in load_outcomes(root, assignment) if o.status == "graded" and o.seconds]
+            if times:
+                self.typical[assignment] = statistics.median(times)
+        self.seen: dict[str, list[float]] = {a: [] for a in self.left}
 
-    def update(self, outcome: Outcome) -> None:
-        self.done += outcome.status == "graded"
-        self.failed += outcome.status != "graded"
+    def seconds_left(self) -> float | None:
+        work = 0.0
+        for assignment, count in self.left.items():
+            seen = self.seen[assignment]
+            typical = self.typical.get(assignment) or (statistics.median(seen) if seen else None)
+            if count and typical is None:
+                return None
+            work += count * (typical or 0.0)
+        return work / self.slots
+
+    def update(self, assignment: str, outcome: Outcome) -> None:
+        self.left[assignment] -= 1
+        if outcome.status == "graded":
+            self.done[assignment] += 1
+            self.seen[assignment].append(outcome.seconds)
+        else:
+            self.failed[assignment] += 1
         if not self.enabled:
             return
-        finished = self.done + self.failed
-        left = (time.monotonic() - self.started) / finished * (self.total - finished)
-        bar = "#" * (30 * finished // self.total)
-        sys.stderr.write(
-            f"\r[{bar:<30}] done {self.done} · failed {self.failed} · remaining {self.total - finished}"
-            f" · about {left:.0f} s left "
-        )
-        if finished == self.total:
-            sys.stderr.write("\n")
+        parts = []
+        for a in self.left:
+            total = self.done[a] + self.failed[a] + self.left[a]
+            parts.append(
+                f"{a} {self.done[a]}/{total}" + (f" ({self.failed[a]} not graded)" if self.failed[a] else "")
+            )
+        left = self.seconds_left()
+        if left is None:
+            estimate = "estimating the time left"
+        elif left > 90:
+            estimate = f"about {left / 60:.0f} min left"
+        else:
+            estimate = f"about {left:.0f} s left"
+        sys.stderr.write(f"[grader] {' · '.join(parts)} · {estimate}\n")
         sys.stderr.flush()
 
 
@@ -270,9 +301,12 @@ def autograde(
     workers: int | None = None,
     timeout: float = 3600,
     progress: bool = True,
+    scheduler: str | None = None,
+    force: bool = True,
 ) -> list[Outcome]:
     students = students or submitted_students(root, assignment)
-    return autograde_many(root, [(assignment, s) for s in students], workers, timeout, progress)[assignment]
+    jobs = [(assignment, s) for s in students]
+    return autograde_many(root, jobs, workers, timeout, progress, scheduler, force)[assignment]
 
 
 def longest_first(root: Path, jobs: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -290,16 +324,22 @@ def longest_first(root: Path, jobs: list[tuple[str, str]]) -> list[tuple[str, st
     return sorted(jobs, key=lambda job: -known.get(job, typical.get(job[0], math.inf)))
 
 
-@dataclass
-class _Running:
-    assignment: str
-    activity: cpu_watch.Activity | None = None  # set once its nbgrader process exists
+def submission_stamp(root: Path, assignment: str, student: str) -> str:
+    path = root / "submitted" / student / assignment / "timestamp.txt"
+    return safe_files.read_bytes(path, 1000).decode(errors="replace").strip() if path.is_file() else ""
 
-    def started(self, pid: int) -> None:
-        self.activity = cpu_watch.Activity(pid)
 
-    def waiting(self) -> bool:
-        return self.activity is not None and self.activity.waiting()
+def already_graded(root: Path, assignment: str, student: str) -> Outcome | None:
+    """The outcome of an earlier run that graded this very submission (same timestamp), if any."""
+    stamp = submission_stamp(root, assignment, student)
+    for outcome in load_outcomes(root, assignment):
+        if outcome.student != student or outcome.submitted != stamp:
+            continue
+        if outcome.status == "refused" or (
+            outcome.status == "graded" and (root / "autograded" / student / assignment).is_dir()
+        ):
+            return outcome
+    return None
 
 
 def autograde_many(
@@ -308,42 +348,109 @@ def autograde_many(
     workers: int | None = None,
     timeout: float = 3600,
     progress: bool = True,
+    scheduler: str | None = None,
+    force: bool = True,
 ) -> dict[str, list[Outcome]]:
-    """Grades (assignment, student) pairs of several assignments in one pool of `workers` slots.
+    """Grades (assignment, student) pairs on Dask (grader.cluster): an embedded cluster of `workers`
+    processes, or the scheduler named. Each finished submission is saved at once, so a run stopped
+    half-way keeps what it graded; without `force`, submissions graded before (same timestamp) are
+    kept and skipped."""
+    from grader import cluster
 
-    A submission whose whole process tree has used under a tenth of a core for 15 s (a cell that
-    sleeps until its timeout) does not hold its slot: the next submission starts, up to twice
-    `workers` at once, so a looping notebook cannot leave a core idle for minutes."""
-    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
-    servers = _Servers(_worker_environment(workers))
-    bar = Progress(len(jobs), progress)
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
-    maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
-    pending = deque(longest_first(root, jobs))
-    running: dict[Future, _Running] = {}
-    with ThreadPoolExecutor(min(len(jobs), 2 * workers) or 1) as pool:
-        while pending or running:
-            busy = sum(not job.waiting() for job in running.values())
-            while pending and busy < workers and len(running) < 2 * workers:
-                assignment, student = pending.popleft()
-                job = _Running(assignment)
-                args = (root, assignment, student, maxima[assignment], servers, timeout, job.started)
-                running[pool.submit(grade_one, *args)] = job
-                busy += 1
-            done, _ = wait(running, timeout=1.0, return_when=FIRST_COMPLETED)
-            for future in done:
-                outcome = future.result()
-                results[running.pop(future).assignment].append(outcome)
-                bar.update(outcome)
-            table = cpu_watch.process_table()  # one read of /proc for every running submission
-            for job in running.values():
-                if job.activity:
-                    job.activity.sample(table)
-    servers.close()  # (if the scheduler stops early, its servers end with their closed stdin)
-    for assignment, outcomes in results.items():
-        save_outcomes(root, assignment, outcomes)
+    todo = []
+    for assignment, student in jobs:
+        kept = None if force else already_graded(root, assignment, student)
+        if kept:
+            results[assignment].append(kept)
+        else:
+            todo.append((assignment, student))
+    if todo:
+        bar = Progress(root, todo, cluster.local_workers(workers), progress)
+        with cluster.connect(scheduler, workers) as client:
+            _Run(root, client, bar, timeout, results).grade(longest_first(root, todo), scheduler)
+    for outcomes in results.values():
         outcomes.sort(key=lambda o: o.student)
     return results
+
+
+class _Run:
+    """One run on a Dask client: at most two tasks per worker in flight (a task holds a submission's
+    files in memory), each result replayed into the course as soon as it arrives."""
+
+    def __init__(self, root: Path, client, bar: Progress, timeout: float, results: dict):
+        self.root, self.client, self.bar, self.timeout, self.results = root, client, bar, timeout, results
+        self.maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
+        self.owner: dict[str, tuple[str, str, str]] = {}
+
+    def finish(self, assignment: str, student: str, outcome: Outcome) -> None:
+        outcome.submitted = submission_stamp(self.root, assignment, student)
+        save_outcomes(self.root, assignment, [outcome])
+        self.results[assignment].append(outcome)
+        self.bar.update(assignment, outcome)
+
+    def failed(self, assignment: str, student: str, status: str, reason: str) -> Outcome:
+        if status != GRADER_ERROR:  # the grader's fault: no zero, the grade stays what it was
+            course.record_zero(self.root, assignment, student)
+        return Outcome(student, status, reason, 0.0, self.maxima[assignment], 0.0, 0.0)
+
+    def submit(self, assignment: str, student: str, running) -> None:
+        from grader import cluster, grading_task
+
+        note = adopt_renamed_notebook(self.root, assignment, student)
+        reason = refusal(self.root, assignment, student)
+        if reason:  # refused here, before any worker: nothing of it travels
+            self.finish(assignment, student, self.failed(assignment, student, "refused", reason))
+            return
+        task = grading_task.pack(self.root, assignment, student)
+        key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"
+        future = self.client.submit(cluster.grade_on_worker, task, self.timeout, pure=False, key=key)
+        self.owner[future.key] = (assignment, student, note)
+        running.add(future)
+
+    def grade(self, jobs: list[tuple[str, str]], scheduler: str | None) -> None:
+        from distributed import as_completed
+
+        from grader import cluster
+
+        slots = sum(self.client.nthreads().values()) or 1
+        self.bar.slots = slots
+        if self.bar.enabled:
+            where = scheduler or os.environ.get(cluster.SCHEDULER_ENV) or "an embedded cluster"
+            link = cluster.dashboard(self.client)
+            board = f"; dashboard {link}" if link else ""
+            sys.stderr.write(f"[grader] {len(jobs)} submissions on {where} ({slots} workers){board}\n")
+        pending, running = deque(jobs), as_completed()
+        with warnings.catch_warnings():  # nbgrader's SQLAlchemy warnings would garble the progress lines
+            warnings.simplefilter("ignore", SAWarning)
+            self._loop(pending, running)
+
+    def _loop(self, pending, running) -> None:
+        from distributed.scheduler import KilledWorker
+
+        from grader import cluster, grading_task
+
+        while pending or running.count():
+            while pending and running.count() < 2 * slots:
+                self.submit(*pending.popleft(), running)
+            if not running.count():
+                continue
+            future = next(running)
+            assignment, student, note = self.owner.pop(future.key)
+            try:
+                outcome = grading_task.replay(self.root, future.result())
+                if note and outcome.status == "graded" and not outcome.reason:
+                    outcome.reason = note
+            except KilledWorker:
+                reason = f"grading it stopped its worker {cluster.ALLOWED_FAILURES + 1} times; not graded"
+                outcome = self.failed(assignment, student, "failed", reason)
+            except grading_task.CourseMismatch as error:
+                outcome = self.failed(assignment, student, GRADER_ERROR, str(error))
+            except grading_task.BadResult as error:
+                outcome = self.failed(
+                    assignment, student, "failed", f"the worker's result was refused: {error}"
+                )
+            self.finish(assignment, student, outcome)
 
 
 def save_outcomes(root: Path, assignment: str, outcomes: list[Outcome]) -> Path:

@@ -3,7 +3,8 @@
 grader prepare-data                      verify and split the datasets, fill the weights cache
 grader release resnets                   build the student version (nbgrader generate_assignment)
 grader collect resnets --from dl.zip     submissions from a folder tree or an LMS zip download
-grader autograde resnets quiz            parallel, sandboxed autograde of every submission
+grader autograde resnets quiz            sandboxed autograde of every submission, on Dask
+grader worker tcp://HOST:8786            a Dask worker for the course's grading (a machine of the cluster)
 grader feedback resnets --release        feedback HTML, released through nbgrader's exchange
 grader export --csv grades.csv           every grade, with each submission's outcome
 grader report                            HTML class report: scores, checks, failures, timing
@@ -74,7 +75,9 @@ def _autograde(args) -> int:
     if not jobs:
         print("error: no submissions to grade in submitted/", file=sys.stderr)
         return 2
-    results = autograde.autograde_many(root, jobs, args.workers, args.timeout, progress=True)
+    results = autograde.autograde_many(
+        root, jobs, args.workers, args.timeout, progress=True, scheduler=args.scheduler, force=args.force
+    )
     for assignment, outcomes in results.items():
         for outcome in outcomes:
             note = f"  ({outcome.reason})" if outcome.reason else ""
@@ -85,6 +88,23 @@ def _autograde(args) -> int:
         print(f"error: {len(faults)} submission(s) could not be judged (grader error): no grade recorded")
         return 3
     return 0
+
+
+def _worker(args) -> int:
+    """This machine as a worker: the project installed, its data prepared, the sandbox checked."""
+    import os
+
+    from grader import cluster, settings
+
+    if not settings.grader_data_dir().is_dir():
+        print("error: no prepared data on this worker: run `grader prepare-data` first", file=sys.stderr)
+        return 2
+    print(f"grader worker: {sandbox.limits_in_force()}", file=sys.stderr)
+    os.environ[cluster.LOCAL_WORKERS_ENV] = str(args.nworkers)
+    command = [sys.executable, "-m", "distributed.cli.dask_worker", args.scheduler, "--nthreads", "1"]
+    command += ["--nworkers", str(args.nworkers), "--memory-limit", "0", "--no-dashboard"]
+    command += ["--local-directory", args.local_directory] if args.local_directory else []
+    os.execvpe(command[0], command, {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"})
 
 
 def _feedback(args) -> int:
@@ -159,17 +179,27 @@ def build_parser() -> argparse.ArgumentParser:
     collect = command("collect", _collect, "copy submissions into submitted/ from a folder or LMS zip")
     collect.add_argument("assignment")
     collect.add_argument("--from", dest="source", required=True, help="folder or zip: <student>/<file>.ipynb")
-    grade = command("autograde", _autograde, "grade submissions in parallel, each in its own sandbox")
-    grade.add_argument("assignments", nargs="+", help="one or more; all are graded in one pool of workers")
+    grade = command("autograde", _autograde, "grade submissions on Dask, each in its own sandbox")
+    grade.add_argument("assignments", nargs="+", help="one or more; all are graded in one run")
     grade.add_argument(
         "--student", dest="students", action="append", help="grade only this student (repeatable)"
     )
     grade.add_argument(
-        "--workers",
-        type=int,
-        help="parallel workers (default: one per core); a submission that only waits lends its worker",
+        "--workers", type=int, help="embedded cluster's worker processes (default: one per core)"
+    )
+    grade.add_argument(
+        "--scheduler",
+        help="an existing Dask scheduler, tcp://HOST:8786 (default: $CASE_STUDIES_SCHEDULER, else embedded)",
+    )
+    grade.add_argument(
+        "--force", action="store_true", help="grade again submissions already graded (same hand-in time)"
     )
     grade.add_argument("--timeout", type=float, default=3600, help="seconds per submission (default 3600)")
+    worker = command("worker", _worker, "serve the course's grading as a Dask worker of a scheduler")
+    worker.add_argument("scheduler", help="tcp://HOST:8786")
+    worker.add_argument(
+        "--nworkers", type=int, default=1, help="grading processes on this machine (default 1)"
+    )
     feedback = command("feedback", _feedback, "generate feedback HTML (and release it with --release)")
     feedback.add_argument("assignment")
     feedback.add_argument("--release", action="store_true", help="also run nbgrader release_feedback")

@@ -109,8 +109,9 @@ def _write_submission(root: Path, task: Task) -> None:
         target.write_bytes(content)
 
 
-def grade(task: Task, workspace: Path, timeout: float = 3600) -> Result:
-    """Worker side: grade one task in a scratch course under workspace; never touches another course."""
+def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> Result:
+    """Worker side: grade one task in a scratch course under workspace; never touches another course.
+    servers: the worker's warm nbgrader (grader.autograde._Servers), else one for this task."""
     from grader import autograde
 
     own = course_version(task.assignment)
@@ -122,9 +123,16 @@ def grade(task: Task, workspace: Path, timeout: float = 3600) -> Result:
     os.environ.pop("CASE_STUDIES_GRADEBOOK", None)  # the scratch course's own SQLite, never the class's
     root = _scratch_course(workspace, task.assignment, own)
     _write_submission(root, task)
-    (outcome,) = autograde.autograde(
-        root, task.assignment, [task.student], workers=1, timeout=timeout, progress=False
-    )
+    own_servers = servers is None
+    servers = servers or autograde._Servers(autograde._worker_environment(1))
+    maximum = course.max_scores(root, task.assignment)["total"]
+    try:
+        outcome = autograde.grade_one(
+            root, task.assignment, task.student, maximum, servers, timeout, lambda pid: None
+        )
+    finally:
+        if own_servers:
+            servers.close()
     result = Result(
         task.assignment, task.student, asdict(outcome), course.notebook_name(root, task.assignment)
     )

@@ -1,0 +1,91 @@
+"""Grading on Dask: every submission is one task, on this machine or on a cluster.
+
+By default `grader autograde` starts an embedded `distributed.LocalCluster` sized for this machine;
+`--scheduler tcp://HOST:8786` (or CASE_STUDIES_SCHEDULER) sends the same tasks to an existing
+scheduler whose workers are this project installed with its data prepared (`grader worker`). A task
+carries the submission's files and the course version (grader/grading_task.py); the worker grades it
+in a scratch course of its own and returns the result, which the instructor's process replays.
+"""
+
+import logging
+import os
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEDULER_ENV = "CASE_STUDIES_SCHEDULER"
+LOCAL_WORKERS_ENV = "CASE_STUDIES_LOCAL_WORKERS"  # grading processes sharing one machine's cores
+# A submission whose grading kills its worker is tried this many times on other workers, then failed.
+ALLOWED_FAILURES = 2
+
+_servers = None  # one warm nbgrader per worker process (grader.warm_nbgrader), started on first use
+
+
+def _worker_servers():
+    from grader import autograde
+
+    global _servers
+    if _servers is None:
+        _servers = autograde._Servers(
+            autograde._worker_environment(int(os.environ.get(LOCAL_WORKERS_ENV, "1")))
+        )
+    return _servers
+
+
+def grade_on_worker(task, timeout: float):
+    """What a Dask worker runs for one submission."""
+    from distributed import get_worker
+
+    from grader import grading_task
+
+    workspace = Path(get_worker().local_directory) / "grading"
+    result = grading_task.grade(task, workspace, timeout, servers=_worker_servers())
+    result.worker = get_worker().address
+    return result
+
+
+def local_workers(requested: int | None) -> int:
+    return max(1, requested or os.cpu_count() or 1)
+
+
+@contextmanager
+def connect(scheduler: str | None = None, workers: int | None = None):
+    """A Dask client: on the given scheduler, else on an embedded cluster of `workers` processes."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    address = scheduler or os.environ.get(SCHEDULER_ENV)
+    if address:
+        with Client(address, timeout="30s") as client:
+            yield client
+        return
+    count = local_workers(workers)
+    os.environ[LOCAL_WORKERS_ENV] = str(count)  # inherited by the worker processes
+    config = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES, "distributed.worker.daemon": False}
+    with dask.config.set(config), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "port 8787 is in use": the dashboard moves to another port
+        cluster = LocalCluster(
+            n_workers=count,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,  # the sandbox limits each submission; Dask must not pause a training worker
+            dashboard_address=":0" if _has_dashboard() else None,
+            silence_logs=logging.ERROR,
+        )
+    with cluster, Client(cluster) as client:
+        yield client
+
+
+def _has_dashboard() -> bool:
+    try:
+        import bokeh  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def dashboard(client) -> str | None:
+    try:
+        return client.dashboard_link if client.scheduler_info().get("services", {}).get("dashboard") else None
+    except Exception:
+        return None
