@@ -431,7 +431,7 @@ class _Run:
         from grader import cluster, grading_task
 
         while pending or running.count():
-            while pending and running.count() < 2 * slots:
+            while pending and running.count() < 2 * self.bar.slots:
                 self.submit(*pending.popleft(), running)
             if not running.count():
                 continue
