@@ -56,6 +56,7 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/resnets_autograde.py
 	$(BIN)/python benchmarks/transfer_learning_autograde.py
 	$(BIN)/python benchmarks/parallel_vs_stock.py
+	$(BIN)/python benchmarks/cluster_throughput.py
 	$(BIN)/python benchmarks/side_by_side.py
 	$(BIN)/python benchmarks/sandbox_overhead.py
 

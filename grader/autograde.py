@@ -1,10 +1,12 @@
-"""Parallel autograding: one `nbgrader autograde --student` per submission, several at once, each
-forked from a warm worker that has nbgrader imported already (grader.warm_nbgrader).
+"""Autograding a class: every submission one Dask task (grader.cluster), graded by a worker in a
+scratch course of its own (grader.grading_task) and replayed here, in the only process that writes
+the course folders and the gradebook.
 
-Each worker is nbgrader itself on nbgrader's folders and gradebook, so a TA can still use nbgrader
-directly.  What nbgrader leaves to luck is decided here: a notebook that is not valid JSON is
-refused before it runs, a submission past its wall time is stopped, and every submission ends with
-a recorded outcome (its reason, its score, its time and memory) whatever happened to the others.
+On the worker, grading a submission is `nbgrader autograde --student` forked from a warm nbgrader
+(grader.warm_nbgrader) on nbgrader's own folders, so a TA can still use nbgrader directly. What
+nbgrader leaves to luck is decided here: a notebook that is not valid JSON is refused before it
+travels, a submission past its wall time is stopped, and every submission ends with a recorded
+outcome (its reason, its score, its time and memory) whatever happened to the others.
 """
 
 import json
@@ -47,6 +49,7 @@ class Outcome:
     seconds: float
     peak_memory_mb: float
     submitted: str = ""  # the submission's timestamp.txt: a later hand-in is graded again
+    overhead_seconds: float = 0.0  # what the cluster adds: packing, the worker's set-up, replaying
 
 
 def reports_dir(root: Path, assignment: str) -> Path:
@@ -382,6 +385,7 @@ class _Run:
         self.root, self.client, self.bar, self.timeout, self.results = root, client, bar, timeout, results
         self.maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
         self.owner: dict[str, tuple[str, str, str]] = {}
+        self.packing: dict[str, float] = {}
 
     def finish(self, assignment: str, student: str, outcome: Outcome) -> None:
         outcome.submitted = submission_stamp(self.root, assignment, student)
@@ -402,10 +406,12 @@ class _Run:
         if reason:  # refused here, before any worker: nothing of it travels
             self.finish(assignment, student, self.failed(assignment, student, "refused", reason))
             return
+        started = time.monotonic()
         task = grading_task.pack(self.root, assignment, student)
         key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"
         future = self.client.submit(cluster.grade_on_worker, task, self.timeout, pure=False, key=key)
         self.owner[future.key] = (assignment, student, note)
+        self.packing[future.key] = time.monotonic() - started
         running.add(future)
 
     def grade(self, jobs: list[tuple[str, str]], scheduler: str | None) -> None:
@@ -437,8 +443,14 @@ class _Run:
                 continue
             future = next(running)
             assignment, student, note = self.owner.pop(future.key)
+            packing = self.packing.pop(future.key)
             try:
-                outcome = grading_task.replay(self.root, future.result())
+                result, started = future.result(), time.monotonic()
+                outcome = grading_task.replay(self.root, result, (assignment, student))
+                replaying = time.monotonic() - started
+                outcome.overhead_seconds = (
+                    packing + max(0.0, result.worker_seconds - outcome.seconds) + replaying
+                )
                 if note and outcome.status == "graded" and not outcome.reason:
                     outcome.reason = note
             except KilledWorker:

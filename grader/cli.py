@@ -224,6 +224,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print(
+            "\ninterrupted: what was graded is kept; run the same command again for the rest", file=sys.stderr
+        )
+        return 130
     except (data.DataError, course.CourseError, sandbox.SandboxError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ import hashlib
 import io
 import os
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,7 @@ class Result:
     files: dict[str, bytes] = field(default_factory=dict)  # autograded folder, notebook included
     left_out: list[str] = field(default_factory=list)  # what the worker did not return, and why
     worker: str = ""
+    worker_seconds: float = 0.0  # all of grade(): the scratch course, writing files, nbgrader, reading back
 
 
 def course_version(assignment: str, course_root: Path = course.COURSE) -> str:
@@ -114,6 +116,7 @@ def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> R
     servers: the worker's warm nbgrader (grader.autograde._Servers), else one for this task."""
     from grader import autograde
 
+    started = time.monotonic()
     own = course_version(task.assignment)
     if own != task.course_version:
         raise CourseMismatch(
@@ -146,7 +149,9 @@ def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> R
             result.left_out.append(f"{name}: {why or 'a trained model, already judged'}")
             continue
         result.files[name] = safe_files.read_bytes(path, RETURNED_FILE_LIMIT)
-    shutil.rmtree(root / "autograded" / task.student, ignore_errors=True)
+    for folder in ("submitted", "autograded"):  # a worker keeps no student's work once it is returned
+        shutil.rmtree(root / folder / task.student, ignore_errors=True)
+    result.worker_seconds = time.monotonic() - started
     return result
 
 
@@ -168,15 +173,22 @@ def _checked_files(result: Result) -> dict[str, bytes]:
     return files
 
 
-def replay(root: Path, result: Result, timestamp=None):
-    """Instructor side: write what a worker returned and save its grades in the gradebook."""
+def replay(root: Path, result: Result, expected: tuple[str, str] | None = None, timestamp=None):
+    """Instructor side: write what a worker returned and save its grades in the gradebook.
+    expected: the (assignment, student) the task was for; a result for anything else is refused."""
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
     from nbgrader.utils import parse_utc
 
     from grader.autograde import Outcome
 
+    if expected and (result.assignment, result.student) != expected:
+        raise BadResult(
+            f"a result for {result.student}/{result.assignment}, not for {expected[1]}/{expected[0]}"
+        )
     outcome = Outcome(**result.outcome)
+    if outcome.student != result.student:
+        raise BadResult(f"an outcome of {outcome.student!r} in the result of {result.student!r}")
     if result.notebook_name != course.notebook_name(root, result.assignment):
         raise BadResult(f"{result.notebook_name!r} is not the notebook of {result.assignment}")
     files = _checked_files(result)

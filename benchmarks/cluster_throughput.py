@@ -1,0 +1,111 @@
+"""The `make demo` class graded on Dask: the embedded cluster, and a real TCP cluster (a `dask
+scheduler` and `grader worker` processes on 127.0.0.1) with 1 and 2 worker processes. Checks that
+the scores agree and prints seconds, submissions per hour and what the cluster path adds per
+submission (packing the files, the worker's scratch course and reading back, replaying into the
+gradebook), with the CPU's flags.
+
+    .venv/bin/python benchmarks/cluster_throughput.py            # the demo class (about 40 min here)
+    .venv/bin/python benchmarks/cluster_throughput.py --quiz     # the quiz's 13 submissions only
+"""
+
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from parallel_vs_stock import DEMO_CLASS, all_scores, make_course  # beside this file
+
+from grader import autograde, demo
+from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
+
+
+def cpu_flags() -> str:
+    flags = Path("/proc/cpuinfo").read_text().split("flags\t\t: ", 1)[1].split("\n", 1)[0].split()
+    return " ".join(f for f in flags if f.startswith(("avx", "amx")))
+
+
+@contextmanager
+def tcp_cluster(workers: int, scratch: Path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "CASE_STUDIES_GRADEBOOK"}
+    log = open(scratch / "cluster.log", "ab")
+    scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+    processes = [
+        subprocess.Popen(scheduler + ["--port", str(port), "--no-dashboard"], env=env, stdout=log, stderr=log)
+    ]
+    worker = [sys.executable, "-m", "grader.cli", "worker", address, "--nworkers", str(workers)]
+    processes.append(
+        subprocess.Popen(worker + ["--local-directory", str(scratch)], env=env, stdout=log, stderr=log)
+    )
+    from distributed import Client
+
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(workers, timeout=300)
+    try:
+        yield address
+    finally:
+        for process in processes[::-1]:
+            process.send_signal(signal.SIGTERM)
+            process.wait(60)
+
+
+def run(folder: Path, class_: dict, scheduler: str | None, workers: int | None):
+    root = make_course(folder, class_)
+    jobs = [(a, s) for a in class_ for s in autograde.submitted_students(root, a)]
+    started = time.monotonic()
+    results = autograde.autograde_many(root, jobs, workers=workers, progress=False, scheduler=scheduler)
+    seconds = time.monotonic() - started
+    outcomes = [o for a in class_ for o in results[a]]
+    return seconds, all_scores(root, class_), outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quiz", action="store_true", help="the quiz's submissions only")
+    args = parser.parse_args()
+    os.environ.update(CASE_STUDIES_QUICK="1", CASE_STUDIES_CELL_TIMEOUT="600")
+    demo.prepare_all()
+    class_ = {"quiz": VARIANTS + HOSTILE} if args.quiz else DEMO_CLASS
+    count = sum(len(v) for v in class_.values())
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+        tmp = Path(tmp)
+        cores = os.cpu_count() or 1
+        rows.append((f"embedded LocalCluster, {cores} workers", *run(tmp / "embedded", class_, None, None)))
+        for workers in (1, 2):
+            scratch = tmp / f"tcp{workers}"
+            scratch.mkdir()
+            with tcp_cluster(workers, scratch) as address:
+                rows.append(
+                    (
+                        f"TCP cluster, {workers} worker process(es)",
+                        *run(scratch / "course", class_, address, None),
+                    )
+                )
+    reference = rows[0][2]
+    print(f"CPU flags: {cpu_flags()} · {os.cpu_count()} cores · {time.strftime('%Y-%m-%d')}")
+    names = ", ".join(f"{a}: {len(v)}" for a, v in class_.items())
+    print(f"class: {count} submissions ({names}), quick training (CASE_STUDIES_QUICK=1), as in make demo")
+    print(
+        f"{'run':<38} {'seconds':>8} {'subm./hour':>11} {'scores as embedded':>19}"
+        f" {'overhead/subm. (median, max)':>30}"
+    )
+    for name, seconds, scores, outcomes in rows:
+        overhead = [o.overhead_seconds for o in outcomes if o.status == "graded"]
+        same = "yes" if scores == reference else f"NO: {scores}"
+        spread = f"{statistics.median(overhead):.1f} s, {max(overhead):.1f} s" if overhead else "-"
+        print(f"{name:<38} {seconds:8.0f} {count / seconds * 3600:11.1f} {same:>19} {spread:>30}")
+
+
+if __name__ == "__main__":
+    main()

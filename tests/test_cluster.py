@@ -1,0 +1,178 @@
+"""Grading on a real Dask cluster over TCP: a `dask scheduler` and two `grader worker` processes on
+127.0.0.1, each worker in its own scratch folder. Workers are killed in the middle of a task; the
+instructor's process is interrupted and run again (grader/cluster.py, grader/autograde.py)."""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from grader import autograde, course, submissions
+from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
+
+CLASS = {"solution": 32, "half_right": 27, "untouched": 0, "kernel_killer": 29}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory, prepared_data):
+    """tcp://127.0.0.1:PORT with two workers; a task whose worker dies is tried 3 times in all."""
+    base = tmp_path_factory.mktemp("cluster")
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "CASE_STUDIES_GRADEBOOK"}
+    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "2"
+    logs = open(base / "cluster.log", "ab")
+    processes = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ]
+            + ["--no-dashboard"],
+            env=env,
+            cwd=base,
+            stdout=logs,
+            stderr=logs,
+        )
+    ]
+    for name in ("one", "two"):  # no view of the instructor's course: a scratch folder of its own each
+        scratch = base / f"worker-{name}"
+        scratch.mkdir()
+        command = [sys.executable, "-m", "grader.cli", "worker", address, "--local-directory", str(scratch)]
+        processes.append(subprocess.Popen(command, env=env, cwd=scratch, stdout=logs, stderr=logs))
+    from distributed import Client
+
+    with Client(address, timeout="60s") as client:
+        client.wait_for_workers(2, timeout=120)
+    yield address
+    for process in processes[::-1]:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def new_class(root_parent, name: str, students=CLASS) -> object:
+    root = course.private_copy(root_parent / name, ["quiz"])
+    source, release = course.read(root, "source", "quiz"), course.read(root, "release", "quiz")
+    for variant in VARIANTS + HOSTILE:
+        if variant.name in students:
+            course.submit(root, "quiz", variant.name, submissions.build(source, release, variant))
+    return root
+
+
+def executing(dask_worker) -> tuple[int, list[str]]:
+    """Runs on a worker: its pid and the keys of the tasks it is executing now."""
+    return os.getpid(), [
+        str(key) for key in dask_worker.state.executing_count and dask_worker.state.executing
+    ]
+
+
+def kill_workers_running(address: str, student: str, times: int, stop: threading.Event) -> list[int]:
+    """Kills whichever worker runs `student`'s task, up to `times` times; returns the killed pids."""
+    from distributed import Client
+
+    killed = []
+    with Client(address, timeout="30s") as client:
+        while not stop.is_set() and len(killed) < times:
+            for pid, keys in client.run(executing).values():
+                if pid not in killed and any(f"-{student}-" in key for key in keys):
+                    time.sleep(3)  # well inside the grading, not at its start
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                    time.sleep(2)
+                    client.wait_for_workers(2, timeout=120)  # the nanny starts a new one
+            time.sleep(0.5)
+    return killed
+
+
+@pytest.mark.slow
+def test_a_tcp_cluster_grades_like_the_embedded_one_and_survives_a_killed_worker(scheduler, tmp_path):
+    embedded = new_class(tmp_path, "embedded")
+    on_cluster = new_class(tmp_path, "cluster")
+    local = autograde.autograde(embedded, "quiz", workers=2, progress=False)
+    stop = threading.Event()
+    killer_result = []
+    killer = threading.Thread(
+        target=lambda: killer_result.extend(kill_workers_running(scheduler, "half_right", 1, stop))
+    )
+    killer.start()
+    remote = autograde.autograde(on_cluster, "quiz", progress=False, scheduler=scheduler)
+    stop.set()
+    killer.join()
+    assert len(killer_result) == 1, "half_right's worker was killed once, mid-task"
+    assert {o.student: (o.status, o.score) for o in remote} == {o.student: (o.status, o.score) for o in local}
+    assert {o.student: o.score for o in remote} == CLASS
+    gradebook = course.scores(on_cluster, "quiz")
+    assert {s: row["total"] for s, row in gradebook.items()} == CLASS  # each once, graded on another worker
+    outcomes = json.loads((on_cluster / "reports" / "quiz" / "outcomes.json").read_text())
+    assert sorted(o["student"] for o in outcomes) == sorted(CLASS)
+
+
+@pytest.mark.slow
+def test_a_submission_that_kills_its_worker_every_time_ends_failed(scheduler, tmp_path):
+    root = new_class(tmp_path, "doomed", {"solution": 32, "half_right": 27})
+    stop = threading.Event()
+    killed = []
+    killer = threading.Thread(
+        target=lambda: killed.extend(kill_workers_running(scheduler, "half_right", 3, stop))
+    )
+    killer.start()
+    outcomes = {o.student: o for o in autograde.autograde(root, "quiz", progress=False, scheduler=scheduler)}
+    stop.set()
+    killer.join()
+    assert len(killed) == 3
+    assert (
+        outcomes["half_right"].status == "failed"
+        and "stopped its worker 3 times" in outcomes["half_right"].reason
+    )
+    assert (outcomes["solution"].status, outcomes["solution"].score) == ("graded", 32)
+    assert course.scores(root, "quiz")["half_right"]["total"] == 0  # in the gradebook, with no points
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_keeps_what_it_graded_and_grades_the_rest(scheduler, tmp_path):
+    root = new_class(tmp_path, "interrupted")
+    command = [sys.executable, "-m", "grader.cli", "autograde", "quiz", "--course", str(root)]
+    command += ["--scheduler", scheduler]
+    outcomes_file = root / "reports" / "quiz" / "outcomes.json"
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not (
+        outcomes_file.exists() and len(json.loads(outcomes_file.read_text() or "[]")) >= 1
+    ):
+        time.sleep(0.5)
+    first.send_signal(signal.SIGINT)  # the instructor presses Ctrl+C
+    first.communicate(timeout=120)
+    kept = {o["student"]: o for o in json.loads(outcomes_file.read_text())}
+    assert 1 <= len(kept) < len(CLASS), kept
+
+    second = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    assert second.returncode == 0, second.stderr[-2000:]
+    after = {o["student"]: o for o in json.loads(outcomes_file.read_text())}
+    for student, outcome in kept.items():  # kept, not graded again
+        assert after[student]["seconds"] == outcome["seconds"], student
+    assert f"{len(CLASS) - len(kept)} submissions on {scheduler}" in second.stderr
+    assert {s: row["total"] for s, row in course.scores(root, "quiz").items()} == CLASS
+
+    forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=900)
+    assert f"{len(CLASS)} submissions on {scheduler}" in forced.stderr
