@@ -9,7 +9,7 @@ in the demo.  Both graders run the course's nbgrader config, sandbox and hidden 
 the scores can agree; what differs is the scheduling, and for `grader` the time limits, stretched by
 how many threads share a core so that a cell near its limit is not cut short by its neighbours.
 Stock nbgrader grades one assignment after the other, one submission at a time; `grader` grades the
-whole class in one pool of workers, quiz first, as `make demo` does, on a fresh course (no earlier
+whole class in one Dask run, quiz first, as `make demo` does, on a fresh course (no earlier
 timings to order jobs by).  The sandbox's own cost is measured apart, on the quiz with one worker,
 with and without it.
 

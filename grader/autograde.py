@@ -50,6 +50,7 @@ class Outcome:
     peak_memory_mb: float
     submitted: str = ""  # the submission's timestamp.txt: a later hand-in is graded again
     overhead_seconds: float = 0.0  # what the cluster adds: packing, the worker's set-up, replaying
+    course_version: str = ""  # grading_task.course_version: new hidden tests grade everyone again
 
 
 def reports_dir(root: Path, assignment: str) -> Path:
@@ -332,11 +333,12 @@ def submission_stamp(root: Path, assignment: str, student: str) -> str:
     return safe_files.read_bytes(path, 1000).decode(errors="replace").strip() if path.is_file() else ""
 
 
-def already_graded(root: Path, assignment: str, student: str) -> Outcome | None:
-    """The outcome of an earlier run that graded this very submission (same timestamp), if any."""
+def already_graded(root: Path, assignment: str, student: str, version: str) -> Outcome | None:
+    """The outcome of an earlier run that graded this very submission (same hand-in time) against this
+    very course (same version: hidden tests, source, configuration), if any."""
     stamp = submission_stamp(root, assignment, student)
     for outcome in load_outcomes(root, assignment):
-        if outcome.student != student or outcome.submitted != stamp:
+        if outcome.student != student or outcome.submitted != stamp or outcome.course_version != version:
             continue
         if outcome.status == "refused" or (
             outcome.status == "graded" and (root / "autograded" / student / assignment).is_dir()
@@ -358,12 +360,13 @@ def autograde_many(
     processes, or the scheduler named. Each finished submission is saved at once, so a run stopped
     half-way keeps what it graded; without `force`, submissions graded before (same timestamp) are
     kept and skipped."""
-    from grader import cluster
+    from grader import cluster, grading_task
 
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
+    versions = {assignment: grading_task.course_version(assignment, root) for assignment in results}
     todo = []
     for assignment, student in jobs:
-        kept = None if force else already_graded(root, assignment, student)
+        kept = None if force else already_graded(root, assignment, student, versions[assignment])
         if kept:
             results[assignment].append(kept)
         else:
@@ -371,7 +374,7 @@ def autograde_many(
     if todo:
         bar = Progress(root, todo, cluster.local_workers(workers), progress)
         with cluster.connect(scheduler, workers) as client:
-            _Run(root, client, bar, timeout, results).grade(longest_first(root, todo), scheduler)
+            _Run(root, client, bar, timeout, results, versions).grade(longest_first(root, todo), scheduler)
     for outcomes in results.values():
         outcomes.sort(key=lambda o: o.student)
     return results
@@ -381,14 +384,16 @@ class _Run:
     """One run on a Dask client: at most two tasks per worker in flight (a task holds a submission's
     files in memory), each result replayed into the course as soon as it arrives."""
 
-    def __init__(self, root: Path, client, bar: Progress, timeout: float, results: dict):
+    def __init__(self, root: Path, client, bar: Progress, timeout: float, results: dict, versions: dict):
         self.root, self.client, self.bar, self.timeout, self.results = root, client, bar, timeout, results
+        self.versions = versions
         self.maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
         self.owner: dict[str, tuple[str, str, str]] = {}
         self.packing: dict[str, float] = {}
 
     def finish(self, assignment: str, student: str, outcome: Outcome) -> None:
         outcome.submitted = submission_stamp(self.root, assignment, student)
+        outcome.course_version = self.versions[assignment]
         save_outcomes(self.root, assignment, [outcome])
         self.results[assignment].append(outcome)
         self.bar.update(assignment, outcome)

@@ -76,7 +76,13 @@ def _autograde(args) -> int:
         print("error: no submissions to grade in submitted/", file=sys.stderr)
         return 2
     results = autograde.autograde_many(
-        root, jobs, args.workers, args.timeout, progress=True, scheduler=args.scheduler, force=args.force
+        root,
+        jobs,
+        args.workers,
+        args.timeout,
+        progress=True,
+        scheduler=args.scheduler,
+        force=args.force or bool(args.students),  # students named: graded again
     )
     for assignment, outcomes in results.items():
         for outcome in outcomes:
@@ -182,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
     grade = command("autograde", _autograde, "grade submissions on Dask, each in its own sandbox")
     grade.add_argument("assignments", nargs="+", help="one or more; all are graded in one run")
     grade.add_argument(
-        "--student", dest="students", action="append", help="grade only this student (repeatable)"
+        "--student",
+        dest="students",
+        action="append",
+        help="grade this student (repeatable), again if graded before",
     )
     grade.add_argument(
         "--workers", type=int, help="embedded cluster's worker processes (default: one per core)"
@@ -192,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="an existing Dask scheduler, tcp://HOST:8786 (default: $CASE_STUDIES_SCHEDULER, else embedded)",
     )
     grade.add_argument(
-        "--force", action="store_true", help="grade again submissions already graded (same hand-in time)"
+        "--force",
+        action="store_true",
+        help="grade again what an earlier run graded (same hand-in, same course); --student implies it",
     )
     grade.add_argument("--timeout", type=float, default=3600, help="seconds per submission (default 3600)")
     worker = command("worker", _worker, "serve the course's grading as a Dask worker of a scheduler")

@@ -57,6 +57,7 @@ class Result:
     left_out: list[str] = field(default_factory=list)  # what the worker did not return, and why
     worker: str = ""
     worker_seconds: float = 0.0  # all of grade(): the scratch course, writing files, nbgrader, reading back
+    log: str = ""  # nbgrader's stderr when it failed (reports/<assignment>/logs/<student>.log)
 
 
 def course_version(assignment: str, course_root: Path = course.COURSE) -> str:
@@ -139,6 +140,10 @@ def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> R
     result = Result(
         task.assignment, task.student, asdict(outcome), course.notebook_name(root, task.assignment)
     )
+    log = root / "reports" / task.assignment / "logs" / f"{task.student}.log"
+    if outcome.status == "failed" and log.is_file():
+        result.log = log.read_text(errors="replace")[-50_000:]
+    log.unlink(missing_ok=True)
     graded = root / "autograded" / task.student / task.assignment
     for path in sorted(graded.rglob("*")) if graded.is_dir() else []:
         name = str(path.relative_to(graded))
@@ -180,7 +185,7 @@ def replay(root: Path, result: Result, expected: tuple[str, str] | None = None, 
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
     from nbgrader.utils import parse_utc
 
-    from grader.autograde import Outcome
+    from grader.autograde import GRADER_ERROR, Outcome
 
     if expected and (result.assignment, result.student) != expected:
         raise BadResult(
@@ -192,6 +197,12 @@ def replay(root: Path, result: Result, expected: tuple[str, str] | None = None, 
     if result.notebook_name != course.notebook_name(root, result.assignment):
         raise BadResult(f"{result.notebook_name!r} is not the notebook of {result.assignment}")
     files = _checked_files(result)
+    if result.log:  # nbgrader's own words about a failed submission, for staff
+        log = root / "reports" / result.assignment / "logs" / f"{result.student}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(result.log[-50_000:])
+    if outcome.status == GRADER_ERROR:  # the grader could not judge: the gradebook keeps what it had
+        return outcome
     target = root / "autograded" / result.student / result.assignment
     shutil.rmtree(target, ignore_errors=True)
     if outcome.status != "graded" or result.notebook_name not in files:
