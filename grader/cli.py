@@ -109,7 +109,9 @@ def _worker(args) -> int:
     os.environ[cluster.LOCAL_WORKERS_ENV] = str(args.nworkers)
     command = [sys.executable, "-m", "distributed.cli.dask_worker", args.scheduler, "--nthreads", "1"]
     command += ["--nworkers", str(args.nworkers), "--memory-limit", "0", "--no-dashboard"]
-    command += ["--local-directory", args.local_directory] if args.local_directory else []
+    if args.local_directory:  # Dask's files and the scratch courses both
+        command += ["--local-directory", args.local_directory]
+        os.environ["CASE_STUDIES_WORKER_DIR"] = args.local_directory
     os.execvpe(command[0], command, {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"})
 
 

@@ -11,7 +11,8 @@ import logging
 import os
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
+
+from grader import settings
 
 SCHEDULER_ENV = "CASE_STUDIES_SCHEDULER"
 LOCAL_WORKERS_ENV = "CASE_STUDIES_LOCAL_WORKERS"  # grading processes sharing one machine's cores
@@ -38,8 +39,7 @@ def grade_on_worker(task, timeout: float):
 
     from grader import grading_task
 
-    workspace = Path(get_worker().local_directory) / "grading"
-    result = grading_task.grade(task, workspace, timeout, servers=_worker_servers())
+    result = grading_task.grade(task, None, timeout, servers=_worker_servers())
     result.worker = get_worker().address
     return result
 
@@ -69,6 +69,7 @@ def connect(scheduler: str | None = None, workers: int | None = None):
             threads_per_worker=1,
             processes=True,
             memory_limit=0,  # the sandbox limits each submission; Dask must not pause a training worker
+            local_directory=str(settings.worker_dir() / "dask"),  # not TMPDIR: a submission's temp is its own
             dashboard_address=":0" if _has_dashboard() else None,
             silence_logs=logging.ERROR,
         )

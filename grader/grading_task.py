@@ -14,6 +14,7 @@ What a worker returns leaves out what training wrote (a ResNets model is 283 MB)
 scored it already, and a regrade reruns the notebook.
 """
 
+import fcntl
 import hashlib
 import io
 import os
@@ -91,11 +92,17 @@ def pack(root: Path, assignment: str, student: str) -> Task:
 
 
 def _scratch_course(workspace: Path, assignment: str, version: str) -> Path:
-    """The worker's own course folder for this assignment and version, released once and reused."""
+    """The workers' own course folder for this assignment and version, released once and shared by
+    the grading processes of this machine (each grades its own student's folders in it, as nbgrader
+    does on one course; a lock keeps two from releasing it at once)."""
     root = workspace / f"{assignment}-{version}"
-    if not (root / "gradebook.db").exists():
-        shutil.rmtree(root, ignore_errors=True)
-        course.private_copy(root, [assignment])
+    workspace.mkdir(parents=True, exist_ok=True)
+    with open(workspace / f".{assignment}-{version}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (root / ".released").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            course.private_copy(root, [assignment])
+            (root / ".released").touch()
     return root
 
 
@@ -112,7 +119,7 @@ def _write_submission(root: Path, task: Task) -> None:
         target.write_bytes(content)
 
 
-def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> Result:
+def grade(task: Task, workspace: Path | None = None, timeout: float = 3600, servers=None) -> Result:
     """Worker side: grade one task in a scratch course under workspace; never touches another course.
     servers: the worker's warm nbgrader (grader.autograde._Servers), else one for this task."""
     from grader import autograde
@@ -125,7 +132,7 @@ def grade(task: Task, workspace: Path, timeout: float = 3600, servers=None) -> R
             f"{task.course_version}: install the same commit of the course on every worker"
         )
     os.environ.pop("CASE_STUDIES_GRADEBOOK", None)  # the scratch course's own SQLite, never the class's
-    root = _scratch_course(workspace, task.assignment, own)
+    root = _scratch_course(workspace or settings.worker_dir(), task.assignment, own)
     _write_submission(root, task)
     own_servers = servers is None
     servers = servers or autograde._Servers(autograde._worker_environment(1))

@@ -39,6 +39,11 @@ def download_cache_dir() -> Path:
     return _path_from_env("CASE_STUDIES_DOWNLOADS", Path.home() / ".cache" / "case_studies")
 
 
+def worker_dir() -> Path:
+    """Where grading workers keep their scratch courses (one per assignment and course version)."""
+    return _path_from_env("CASE_STUDIES_WORKER_DIR", Path.home() / ".cache" / "case_studies" / "workers")
+
+
 def keras_home() -> Path:
     """Keras writes keras.json into KERAS_HOME, so it is a folder of ours, never the mirror."""
     return student_data_dir() / "keras"
