@@ -11,6 +11,7 @@ roster change. What each person can read is decided by Unix permissions:
     /home/<grading>    the course copy, hidden tests and grader-only photos (grading account only)
 """
 
+import csv
 import grp
 import json
 import os
@@ -219,13 +220,14 @@ def sandbox_works(account: pwd.struct_passwd) -> None:
 def roster_in_gradebook(people: list[Person], account: pwd.struct_passwd, project: Path, env: dict) -> None:
     """The roster's students in the gradebook with their names, so the formgrader lists everyone,
     including who has not handed anything in."""
-    rows = ["id,first_name,last_name"]
-    for person in people:
-        if person.role == "student":
-            first, _, last = person.full_name.partition(" ")
-            rows.append(f"{person.username},{first},{last}")
     students = Path(account.pw_dir) / "roster_students.csv"
-    students.write_text("\n".join(rows) + "\n")
+    with open(students, "w", newline="") as file:
+        table = csv.writer(file)
+        table.writerow(["id", "first_name", "last_name"])
+        for person in people:
+            if person.role == "student":
+                first, _, last = person.full_name.partition(" ")
+                table.writerow([person.username, first, last])
     shutil.chown(students, account.pw_uid, account.pw_gid)
     run(
         "env",
