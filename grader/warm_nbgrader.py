@@ -16,9 +16,12 @@ answers {"pid"} once the child runs, then {"returncode", "peak_kb"} when it has 
 import json
 import logging
 import os
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import traceback
 from pathlib import Path
 
@@ -64,12 +67,29 @@ def _autograde_in_child(job: dict) -> None:
         os._exit(code)
 
 
+def _die_with(parent: int, running: dict) -> None:
+    """Stop the submission being graded, then this server, once the process that started us is gone
+    (a Dask worker killed mid-task): its task is graded again elsewhere, so this one must not go on
+    writing into the course folder beside the new attempt."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    if running.get("pid"):
+        try:
+            os.killpg(running["pid"], signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os._exit(1)
+
+
 def serve(requests, replies) -> None:
+    running = {}
+    threading.Thread(target=_die_with, args=(os.getppid(), running), daemon=True).start()
     for line in requests:
         job = json.loads(line)
         pid = os.fork()
         if pid == 0:
             _autograde_in_child(job)
+        running["pid"] = pid
         try:
             os.setpgid(pid, pid)  # also here, so that the group exists before the pid is announced
         except OSError:
@@ -77,6 +97,7 @@ def serve(requests, replies) -> None:
         replies.write(json.dumps({"pid": pid}) + "\n")
         replies.flush()
         _, status, usage = os.wait4(pid, 0)
+        running["pid"] = None
         ended = {"returncode": os.waitstatus_to_exitcode(status), "peak_kb": usage.ru_maxrss}
         replies.write(json.dumps(ended) + "\n")
         replies.flush()

@@ -82,9 +82,7 @@ def new_class(root_parent, name: str, students=CLASS) -> object:
 
 def executing(dask_worker) -> tuple[int, list[str]]:
     """Runs on a worker: its pid and the keys of the tasks it is executing now."""
-    return os.getpid(), [
-        str(key) for key in dask_worker.state.executing_count and dask_worker.state.executing
-    ]
+    return os.getpid(), [str(task.key) for task in dask_worker.state.executing]
 
 
 def kill_workers_running(address: str, student: str, times: int, stop: threading.Event) -> list[int]:
