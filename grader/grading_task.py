@@ -74,7 +74,10 @@ def course_version(assignment: str, course_root: Path = course.COURSE) -> str:
     for base, label in parts:
         paths = [base] if base.is_file() else sorted(p for p in base.rglob("*") if p.is_file())
         for path in paths:
-            if "__pycache__" in path.parts or path.suffix in NOT_RETURNED:
+            inside = path.relative_to(base).parts if path != base else ()
+            if any(part.startswith(".") or part in ("__pycache__", "feedback") for part in inside):
+                continue  # what nbgrader's CourseDirectory.ignore leaves out of a release
+            if path.suffix in (*NOT_RETURNED, ".pyc"):
                 continue
             digest.update(f"{label}/{path.relative_to(base.parent)}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
