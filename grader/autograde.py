@@ -458,8 +458,9 @@ class _Run:
                 )
                 if note and outcome.status == "graded" and not outcome.reason:
                     outcome.reason = note
-            except KilledWorker:
-                reason = f"grading it stopped its worker {cluster.ALLOWED_FAILURES + 1} times; not graded"
+            except KilledWorker as error:
+                tries = getattr(error, "allowed_failures", cluster.ALLOWED_FAILURES) + 1
+                reason = f"grading it stopped its worker {tries} times; not graded"
                 outcome = self.failed(assignment, student, "failed", reason)
             except grading_task.CourseMismatch as error:
                 outcome = self.failed(assignment, student, GRADER_ERROR, str(error))
@@ -467,6 +468,9 @@ class _Run:
                 outcome = self.failed(
                     assignment, student, "failed", f"the worker's result was refused: {error}"
                 )
+            except Exception as error:  # the grader's own fault on the worker: never the batch's end
+                reason = f"the worker failed: {type(error).__name__}: {str(error)[:300]}; grade it again"
+                outcome = self.failed(assignment, student, GRADER_ERROR, reason)
             self.finish(assignment, student, outcome)
 
 
