@@ -475,12 +475,13 @@ class _Run:
 
 
 def save_outcomes(root: Path, assignment: str, outcomes: list[Outcome]) -> Path:
-    """Merged with earlier runs: regrading some students keeps the others' records."""
+    """Merged with earlier runs: regrading some students keeps the others' records. Written whole and
+    renamed into place, so a run interrupted while saving leaves the previous file, never half of one."""
     path = reports_dir(root, assignment) / "outcomes.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     known = {o["student"]: o for o in json.loads(path.read_text())} if path.is_file() else {}
     known.update({o.student: asdict(o) for o in outcomes})
-    path.write_text(json.dumps(sorted(known.values(), key=lambda o: o["student"]), indent=1))
+    safe_files.write_text(path, json.dumps(sorted(known.values(), key=lambda o: o["student"]), indent=1))
     return path
 
 
