@@ -76,8 +76,8 @@ def main(assignments: list[str] | None = None, root: Path = course.COURSE) -> in
     if settings.quick_mode():
         print("QUICK mode (CASE_STUDIES_QUICK=1): short training and a lower accuracy bar; not real grades.")
     chosen = assignments or course.assignments(root)
-    # Quiz first: its submissions take seconds, or hang until a timeout; a hanging one then waits
-    # beside the labs' training (its worker lent) instead of alone at the end of the run.
+    # Quiz first: its submissions take seconds (a hanging one its 30 s cell limit), so that the labs'
+    # long training runs fill the rest of the run instead of a quiz waiting alone at its end.
     jobs = [
         job
         for assignment in sorted(chosen, key=lambda a: a != "quiz")
