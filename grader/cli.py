@@ -213,6 +213,10 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--nworkers", type=int, default=1, help="grading processes on this machine (default 1)"
     )
+    worker.add_argument(
+        "--local-directory",
+        help="scratch folder (default $CASE_STUDIES_WORKER_DIR, ~/.cache/case_studies/workers)",
+    )
     feedback = command("feedback", _feedback, "generate feedback HTML (and release it with --release)")
     feedback.add_argument("assignment")
     feedback.add_argument("--release", action="store_true", help="also run nbgrader release_feedback")
