@@ -11,12 +11,15 @@ import sys
 import threading
 import time
 
+import cloudpickle
 import pytest
 
 from grader import autograde, course, submissions
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
 CLASS = {"solution": 32, "half_right": 27, "untouched": 0, "kernel_killer": 29}
+# the workers cannot import this test module: its functions travel by value
+cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
 def free_port() -> int:
@@ -80,7 +83,7 @@ def new_class(root_parent, name: str, students=CLASS) -> object:
     return root
 
 
-def executing(dask_worker) -> tuple[int, list[str]]:
+def executing(dask_worker) -> tuple[int, list[str]]:  # sent to the workers by value (below)
     """Runs on a worker: its pid and the keys of the tasks it is executing now."""
     return os.getpid(), [str(task.key) for task in dask_worker.state.executing]
 
