@@ -208,7 +208,9 @@ def grade_one(
     timeout: float,
     started_pid,
 ) -> Outcome:
-    note = adopt_renamed_notebook(root, assignment, student)
+    """One submission, on a worker, in its scratch course. A renamed notebook was adopted before the
+    task was sent (the note travels with the instructor's side); refusal is checked again here."""
+    note = ""
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
