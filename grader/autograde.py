@@ -392,6 +392,7 @@ class _Run:
         self.maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
         self.owner: dict[str, tuple[str, str, str]] = {}
         self.packing: dict[str, float] = {}
+        self.scheduler = None
 
     def finish(self, assignment: str, student: str, outcome: Outcome) -> None:
         outcome.submitted = submission_stamp(self.root, assignment, student)
@@ -416,7 +417,8 @@ class _Run:
         started = time.monotonic()
         task = grading_task.pack(self.root, assignment, student)
         key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"
-        future = self.client.submit(cluster.grade_on_worker, task, self.timeout, pure=False, key=key)
+        local = None if self.scheduler else str(self.root)  # embedded: the workers share this machine
+        future = self.client.submit(cluster.grade_on_worker, task, self.timeout, local, pure=False, key=key)
         self.owner[future.key] = (assignment, student, note)
         self.packing[future.key] = time.monotonic() - started
         running.add(future)
@@ -425,6 +427,8 @@ class _Run:
         from distributed import as_completed
 
         from grader import cluster
+
+        self.scheduler = scheduler or os.environ.get(cluster.SCHEDULER_ENV)
 
         slots = sum(self.client.nthreads().values()) or 1
         self.bar.slots = slots

@@ -33,13 +33,13 @@ def _worker_servers():
     return _servers
 
 
-def grade_on_worker(task, timeout: float):
+def grade_on_worker(task, timeout: float, course_root: str | None = None):
     """What a Dask worker runs for one submission."""
     from distributed import get_worker
 
     from grader import grading_task
 
-    result = grading_task.grade(task, None, timeout, servers=_worker_servers())
+    result = grading_task.grade(task, None, timeout, servers=_worker_servers(), course_root=course_root)
     result.worker = get_worker().address
     return result
 
@@ -61,7 +61,11 @@ def connect(scheduler: str | None = None, workers: int | None = None):
         return
     count = local_workers(workers)
     os.environ[LOCAL_WORKERS_ENV] = str(count)  # inherited by the worker processes
-    config = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES, "distributed.worker.daemon": False}
+    config = {
+        "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+        "distributed.worker.daemon": False,
+        "temporary-directory": str(settings.worker_dir() / "dask"),  # not TMPDIR: a submission's own
+    }
     with dask.config.set(config), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "port 8787 is in use": the dashboard moves to another port
         cluster = LocalCluster(

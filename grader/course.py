@@ -105,13 +105,13 @@ def record_zero(course: Path, assignment: str, student: str) -> None:
         gradebook.db.commit()
 
 
-def private_copy(dest: Path, assignments_to_release: list[str] | None = None) -> Path:
-    """A fresh course folder at dest (sources and config), with assignments released."""
+def private_copy(dest: Path, assignments_to_release: list[str] | None = None, source: Path = COURSE) -> Path:
+    """A fresh course folder at dest (sources and config of the course at source), assignments released."""
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copytree(
-        COURSE / "source", dest / "source", ignore=shutil.ignore_patterns("*.keras", "__pycache__")
+        source / "source", dest / "source", ignore=shutil.ignore_patterns("*.keras", "__pycache__")
     )
-    shutil.copy(COURSE / "nbgrader_config.py", dest)
+    shutil.copy(source / "nbgrader_config.py", dest)
     for assignment in assignments_to_release or assignments(dest):
         nbgrader(dest, "generate_assignment", assignment, "--force")
     return dest

@@ -94,7 +94,7 @@ def pack(root: Path, assignment: str, student: str) -> Task:
     return Task(assignment, student, course_version(assignment, root), files)
 
 
-def _scratch_course(workspace: Path, assignment: str, version: str) -> Path:
+def _scratch_course(workspace: Path, assignment: str, version: str, source: Path) -> Path:
     """The workers' own course folder for this assignment and version, released once and shared by
     the grading processes of this machine (each grades its own student's folders in it, as nbgrader
     does on one course; a lock keeps two from releasing it at once)."""
@@ -104,7 +104,7 @@ def _scratch_course(workspace: Path, assignment: str, version: str) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (root / ".released").exists():
             shutil.rmtree(root, ignore_errors=True)
-            course.private_copy(root, [assignment])
+            course.private_copy(root, [assignment], source)
             (root / ".released").touch()
     return root
 
@@ -122,20 +122,29 @@ def _write_submission(root: Path, task: Task) -> None:
         target.write_bytes(content)
 
 
-def grade(task: Task, workspace: Path | None = None, timeout: float = 3600, servers=None) -> Result:
+def grade(
+    task: Task,
+    workspace: Path | None = None,
+    timeout: float = 3600,
+    servers=None,
+    course_root: str | None = None,
+) -> Result:
     """Worker side: grade one task in a scratch course under workspace; never touches another course.
     servers: the worker's warm nbgrader (grader.autograde._Servers), else one for this task."""
     from grader import autograde
 
     started = time.monotonic()
-    own = course_version(task.assignment)
+    # a worker of the embedded cluster shares the instructor's machine: it grades against the course
+    # folder the instructor may have edited; a remote worker against the course installed with it
+    source = Path(course_root) if course_root else course.COURSE
+    own = course_version(task.assignment, source)
     if own != task.course_version:
         raise CourseMismatch(
             f"this worker has course version {own} of {task.assignment!r}, the task needs "
             f"{task.course_version}: install the same commit of the course on every worker"
         )
     os.environ.pop("CASE_STUDIES_GRADEBOOK", None)  # the scratch course's own SQLite, never the class's
-    root = _scratch_course(workspace or settings.worker_dir(), task.assignment, own)
+    root = _scratch_course(workspace or settings.worker_dir(), task.assignment, own, source)
     _write_submission(root, task)
     own_servers = servers is None
     servers = servers or autograde._Servers(autograde._worker_environment(1))

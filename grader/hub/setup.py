@@ -43,6 +43,7 @@ STUDENT_PACKAGES = [
         "matplotlib",
         "pillow",
         "pytest",
+        "distributed",  # the grading account's `grader autograde` runs on Dask
     }
 ]
 JUPYTERHUB = "jupyterhub==5.5.4"
