@@ -209,8 +209,7 @@ def grade_one(
     started_pid,
 ) -> Outcome:
     """One submission, on a worker, in its scratch course. A renamed notebook was adopted before the
-    task was sent (the note travels with the instructor's side); refusal is checked again here."""
-    note = ""
+    task was sent (the note stays on the instructor's side); refusal is checked again here."""
     reason = refusal(root, assignment, student)
     if reason:
         course.record_zero(root, assignment, student)
@@ -237,7 +236,7 @@ def grade_one(
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text(stderr[-50_000:])
         return Outcome(student, "failed", _nbgrader_error(stderr), 0.0, maximum, seconds, memory)
-    reason = note
+    reason = ""
     if "size limit" in stderr:
         reason = "its folder passed its size limit; credit from the checks that ran apart from it"
     elif "Kernel died" in stderr:

@@ -197,14 +197,14 @@ def _checked_files(result: Result) -> dict[str, bytes]:
     return files
 
 
-def replay(root: Path, result: Result, expected: tuple[str, str] | None = None, timestamp=None):
+def replay(root: Path, result: Result, expected: tuple[str, str] | None = None):
     """Instructor side: write what a worker returned and save its grades in the gradebook.
     expected: the (assignment, student) the task was for; a result for anything else is refused."""
     from nbgrader.api import Gradebook
     from nbgrader.preprocessors import AssignLatePenalties, SaveAutoGrades
     from nbgrader.utils import parse_utc
 
-    from grader.autograde import GRADER_ERROR, Outcome
+    from grader.autograde import GRADER_ERROR, Outcome, submission_stamp
 
     if expected and (result.assignment, result.student) != expected:
         raise BadResult(
@@ -227,10 +227,8 @@ def replay(root: Path, result: Result, expected: tuple[str, str] | None = None, 
     if outcome.status != "graded" or result.notebook_name not in files:
         course.record_zero(root, result.assignment, result.student)
         return outcome
-    if timestamp is None:  # the instructor's own record of when it was handed in
-        stamp = root / "submitted" / result.student / result.assignment / "timestamp.txt"
-        text = safe_files.read_bytes(stamp, 1000).decode(errors="replace").strip() if stamp.is_file() else ""
-        timestamp = parse_utc(text) if text else None
+    stamp = submission_stamp(root, result.assignment, result.student)  # the instructor's own record
+    timestamp = parse_utc(stamp) if stamp else None
     target.mkdir(parents=True)
     for name, content in files.items():
         (target / name).parent.mkdir(parents=True, exist_ok=True)
