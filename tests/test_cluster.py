@@ -97,9 +97,12 @@ def kill_workers_running(address: str, student: str, times: int, stop: threading
     killed = []
     with Client(address, timeout="30s") as client:
         while not stop.is_set() and len(killed) < times:
-            for pid, keys in client.run(executing).values():
-                if pid not in killed and any(f"-{student}-" in key for key in keys):
-                    time.sleep(3)  # well inside the grading, not at its start
+            for worker, (pid, keys) in client.run(executing).items():
+                if pid in killed or not any(f"-{student}-" in key for key in keys):
+                    continue
+                time.sleep(1.5)  # inside the grading, not at its start
+                _, keys = client.run(executing, workers=[worker])[worker]
+                if any(f"-{student}-" in key for key in keys):  # still at it: a kill that counts
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
                     time.sleep(2)
