@@ -6,6 +6,8 @@ gradebook), with the CPU's flags.
 
     .venv/bin/python benchmarks/cluster_throughput.py            # the demo class (about 40 min here)
     .venv/bin/python benchmarks/cluster_throughput.py --quiz     # the quiz's 13 submissions only
+    # the TCP cluster with 2 workers only, its scores compared with those `make demo` left:
+    .venv/bin/python benchmarks/cluster_throughput.py --runs tcp2 --reference-course assignments
 """
 
 import argparse
@@ -72,6 +74,9 @@ def run(folder: Path, class_: dict, scheduler: str | None, workers: int | None):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quiz", action="store_true", help="the quiz's submissions only")
+    runs = ("embedded", "tcp1", "tcp2")
+    parser.add_argument("--runs", nargs="+", choices=runs, default=list(runs))
+    parser.add_argument("--reference-course", type=Path, help="compare scores with this course's gradebook")
     args = parser.parse_args()
     os.environ.update(CASE_STUDIES_QUICK="1", CASE_STUDIES_CELL_TIMEOUT="600")
     demo.prepare_all()
@@ -81,8 +86,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         tmp = Path(tmp)
         cores = os.cpu_count() or 1
-        rows.append((f"embedded LocalCluster, {cores} workers", *run(tmp / "embedded", class_, None, None)))
+        if "embedded" in args.runs:
+            embedded = run(tmp / "embedded", class_, None, None)
+            rows.append((f"embedded LocalCluster, {cores} workers", *embedded))
         for workers in (1, 2):
+            if f"tcp{workers}" not in args.runs:
+                continue
             scratch = tmp / f"tcp{workers}"
             scratch.mkdir()
             with tcp_cluster(workers, scratch) as address:
@@ -92,19 +101,23 @@ def main() -> None:
                         *run(scratch / "course", class_, address, None),
                     )
                 )
-    reference = rows[0][2]
+    if args.reference_course:
+        reference, against = all_scores(args.reference_course.resolve(), class_), str(args.reference_course)
+    else:
+        reference, against = rows[0][2], rows[0][0]
     print(f"CPU flags: {cpu_flags()} · {os.cpu_count()} cores · {time.strftime('%Y-%m-%d')}")
     names = ", ".join(f"{a}: {len(v)}" for a, v in class_.items())
     print(f"class: {count} submissions ({names}), quick training (CASE_STUDIES_QUICK=1), as in make demo")
+    print(f"scores compared with: {against}")
     print(
-        f"{'run':<38} {'seconds':>8} {'subm./hour':>11} {'scores as embedded':>19}"
+        f"{'run':<38} {'seconds':>8} {'subm./hour':>11} {'same scores':>12}"
         f" {'overhead/subm. (median, max)':>30}"
     )
     for name, seconds, scores, outcomes in rows:
         overhead = [o.overhead_seconds for o in outcomes if o.status == "graded"]
         same = "yes" if scores == reference else f"NO: {scores}"
         spread = f"{statistics.median(overhead):.1f} s, {max(overhead):.1f} s" if overhead else "-"
-        print(f"{name:<38} {seconds:8.0f} {count / seconds * 3600:11.1f} {same:>19} {spread:>30}")
+        print(f"{name:<38} {seconds:8.0f} {count / seconds * 3600:11.1f} {same:>12} {spread:>30}")
 
 
 if __name__ == "__main__":

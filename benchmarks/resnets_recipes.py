@@ -70,7 +70,7 @@ def conv_peak_gflops() -> float:
 
 def split(name: str, batch: int, shuffle: bool, cache: bool):
     dataset = tf.keras.utils.image_dataset_from_directory(
-        data.split_dir(data.SIGNS, name), image_size=IMAGE_SIZE, batch_size=batch, shuffle=False, verbose=False
+        data.split_dir(data.SIGNS, name), image_size=IMAGE_SIZE, batch_size=batch, shuffle=False
     )
     dataset = dataset.map(lambda x, y: (x / 255.0, y))
     if cache:
@@ -128,8 +128,8 @@ def main() -> None:
     peak = conv_peak_gflops()
     print(f"CPU flags: {cpu_flags()} · {os.cpu_count()} cores · {time.strftime('%Y-%m-%d')}")
     threads = tf.config.threading.get_inter_op_parallelism_threads() or "default"
-    print(f"TF {tf.__version__}; inter-op threads: {threads}; one large 3x3 convolution runs at {peak:.0f} GFLOP/s here")
-    print(f"{'recipe':<26} {'seed':>4} {'s/epoch':>8} {'GFLOP/s':>8} {'% peak':>7} {'test':>6} {'held out':>9}")
+    print(f"TF {tf.__version__}; inter-op threads: {threads}; a large 3x3 convolution: {peak:.0f} GFLOP/s")
+    print(f"{'recipe':<26} {'seed':>4} {'s/epoch':>8} {'GFLOP/s':>8} {'% peak':>7} {'test':>6} {'held':>6}")
     for recipe in args.recipe or RECIPES:
         tests, held = [], []
         for seed in args.seeds:
@@ -138,10 +138,8 @@ def main() -> None:
             rate = training_gflop_per_image(model) * images / steady
             tests.append(test)
             held.append(held_out)
-            print(
-                f"{recipe:<26} {seed:>4} {steady:8.1f} {rate:8.1f} {rate / peak:7.0%} {test:6.3f} {held_out:9.3f}",
-                flush=True,
-            )
+            figures = f"{steady:8.1f} {rate:8.1f} {rate / peak:7.0%} {test:6.3f} {held_out:6.3f}"
+            print(f"{recipe:<26} {seed:>4} {figures}", flush=True)
         if len(args.seeds) > 1:
             print(
                 f"{recipe:<26} min/median/max test {min(tests):.3f}/{np.median(tests):.3f}/{max(tests):.3f}"
