@@ -87,11 +87,12 @@ def main(assignments: list[str] | None = None, root: Path = course.COURSE) -> in
     if settings.quick_mode():
         print("QUICK mode (CASE_STUDIES_QUICK=1): short training and a lower accuracy bar; not real grades.")
     chosen = assignments or course.assignments(root)
-    # Quiz first: its submissions take seconds (a hanging one its 30 s cell limit), so that the labs'
-    # long training runs fill the rest of the run instead of a quiz waiting alone at its end.
+    # Labs first, the quiz last: with no earlier run to order by, the quiz's seconds-long submissions
+    # then fill the end while the last lab trains (quiz first, a 235 s lab submission ended the run
+    # alone on one core: 1001 s instead of about 890 s for the whole work spread over 2 workers).
     jobs = [
         job
-        for assignment in sorted(chosen, key=lambda a: a != "quiz")
+        for assignment in sorted(chosen, key=lambda a: a == "quiz")
         for job in submit_class(root, assignment)
     ]
     started = time.monotonic()
