@@ -97,7 +97,17 @@ def refusal(root: Path, assignment: str, student: str) -> str | None:
     return None
 
 
-THREAD_VARIABLES = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")
+THREAD_VARIABLES = (
+    "TF_NUM_INTRAOP_THREADS",
+    "TF_NUM_INTEROP_THREADS",
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+)
+# Set by Dask's nanny for its workers (`distributed.nanny.pre-spawn-environ`), never for a kernel: a
+# fixed trim threshold also fixes glibc's mmap threshold, so every large tensor TensorFlow allocates
+# costs fresh pages (a `make demo` with it took 1051 s, without it see benchmarks/RESULTS.md).
+NOT_FOR_KERNELS = ("MALLOC_TRIM_THRESHOLD_",)
 
 
 def _worker_environment(workers: int) -> dict[str, str]:
@@ -111,7 +121,8 @@ def _worker_environment(workers: int) -> dict[str, str]:
     cell near its limit is not cut short only because others were graded at the same time."""
     cores = os.cpu_count() or 1
     threads = max(1, min(cores, 2 * cores // workers))
-    env = {**os.environ, **settings.kernel_environment()}
+    env = {k: v for k, v in os.environ.items() if k not in NOT_FOR_KERNELS}
+    env.update(settings.kernel_environment())
     env.update({name: str(threads) for name in THREAD_VARIABLES})
     env["CASE_STUDIES_TIME_SCALE"] = f"{max(1.0, workers * threads / cores):g}"
     return env

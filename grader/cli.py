@@ -112,7 +112,11 @@ def _worker(args) -> int:
     if args.local_directory:  # Dask's files and the scratch courses both
         command += ["--local-directory", args.local_directory]
         os.environ["CASE_STUDIES_WORKER_DIR"] = args.local_directory
-    os.execvpe(command[0], command, {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"})
+    settings_for_dask = {
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(cluster.NO_NANNY_ENVIRONMENT),
+    }
+    os.execvpe(command[0], command, {**os.environ, **settings_for_dask})
 
 
 def _feedback(args) -> int:

@@ -18,6 +18,11 @@ SCHEDULER_ENV = "CASE_STUDIES_SCHEDULER"
 LOCAL_WORKERS_ENV = "CASE_STUDIES_LOCAL_WORKERS"  # grading processes sharing one machine's cores
 # A submission whose grading kills its worker is tried this many times on other workers, then failed.
 ALLOWED_FAILURES = 2
+# Dask's nanny sets these for its workers (numpy on one thread, glibc trimming memory); grading sets
+# its own thread counts, and a fixed trim threshold slows TensorFlow (grader.autograde.NOT_FOR_KERNELS).
+NO_NANNY_ENVIRONMENT = dict.fromkeys(
+    ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+)
 
 _servers = None  # one warm nbgrader per worker process (grader.warm_nbgrader), started on first use
 
@@ -51,8 +56,7 @@ def local_workers(requested: int | None) -> int:
 @contextmanager
 def connect(scheduler: str | None = None, workers: int | None = None):
     """A Dask client: on the given scheduler, else on an embedded cluster of `workers` processes."""
-    import dask
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     address = scheduler or os.environ.get(SCHEDULER_ENV)
     if address:
@@ -60,12 +64,29 @@ def connect(scheduler: str | None = None, workers: int | None = None):
             yield client
         return
     count = local_workers(workers)
-    os.environ[LOCAL_WORKERS_ENV] = str(count)  # inherited by the worker processes
     config = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.worker.daemon": False,
+        "distributed.nanny.pre-spawn-environ": NO_NANNY_ENVIRONMENT,
         "temporary-directory": str(settings.worker_dir() / "dask"),  # not TMPDIR: a submission's own
     }
+    # The nanny writes its variables into this process's environment before it spawns a worker; they
+    # would reach every process started here afterwards (a lecture notebook ran 1.5-2x slower in the
+    # test suite with OMP_NUM_THREADS=1 left behind), so the environment is put back as it was.
+    environment = dict(os.environ)
+    try:
+        with _local_cluster(count, config) as cluster, Client(cluster) as client:
+            yield client
+    finally:
+        os.environ.clear()
+        os.environ.update(environment)
+
+
+@contextmanager
+def _local_cluster(count: int, config: dict):
+    import dask
+    from distributed import LocalCluster
+
     with dask.config.set(config), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "port 8787 is in use": the dashboard moves to another port
         cluster = LocalCluster(
@@ -76,9 +97,10 @@ def connect(scheduler: str | None = None, workers: int | None = None):
             local_directory=str(settings.worker_dir() / "dask"),  # not TMPDIR: a submission's temp is its own
             dashboard_address=":0" if _has_dashboard() else None,
             silence_logs=logging.ERROR,
+            env={LOCAL_WORKERS_ENV: str(count)},
         )
-    with cluster, Client(cluster) as client:
-        yield client
+    with cluster:
+        yield cluster
 
 
 def _has_dashboard() -> bool:

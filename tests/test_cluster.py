@@ -15,7 +15,7 @@ import cloudpickle
 import pytest
 from test_autograde import EXPECTED
 
-from grader import autograde, course, submissions
+from grader import autograde, cluster, course, submissions
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
 # what the embedded cluster gives these submissions (tests/test_autograde.py grades them there)
@@ -181,3 +181,19 @@ def test_an_interrupted_run_keeps_what_it_graded_and_grades_the_rest(scheduler, 
 
     forced = subprocess.run(command + ["--force"], capture_output=True, text=True, timeout=900)
     assert f"{len(CLASS)} submissions on {scheduler}" in forced.stderr
+
+
+def test_the_embedded_cluster_leaves_this_process_environment_as_it_was():
+    watched = ("MALLOC_TRIM_THRESHOLD_", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    before = dict(os.environ)
+    with cluster.connect(workers=1) as client:
+        on_worker = client.run(lambda: {name: os.environ.get(name) for name in watched})
+    assert dict(os.environ) == before  # the nanny's variables do not stay behind in the instructor's process
+    assert list(on_worker.values()) == [{name: before.get(name) for name in watched}]
+
+
+def test_a_kernel_never_gets_the_nannys_malloc_trim_threshold(monkeypatch):
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")  # as a stock `dask worker` sets it
+    environment = autograde._worker_environment(2)
+    assert "MALLOC_TRIM_THRESHOLD_" not in environment
+    assert environment["OMP_NUM_THREADS"] == environment["TF_NUM_INTRAOP_THREADS"]
