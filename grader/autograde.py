@@ -258,9 +258,10 @@ def grade_one(
 
 
 class Progress:
-    """One line on stderr per finished submission: graded / not graded / total per assignment, and the
-    time left estimated from what each assignment's submissions take (earlier runs' median, else this
-    run's), spread over the workers; no estimate while an assignment has no figure yet."""
+    """One line on stderr per finished submission: finished / total per assignment (how many of them
+    could not be graded), and the time left estimated from what each assignment's submissions take
+    (earlier runs' median, else this run's), spread over the workers; no estimate while an assignment
+    has no figure yet."""
 
     def __init__(self, root: Path, jobs: list[tuple[str, str]], slots: int, enabled: bool):
         self.enabled, self.slots = enabled, max(1, slots)
@@ -295,10 +296,9 @@ class Progress:
             return
         parts = []
         for a in self.left:
-            total = self.done[a] + self.failed[a] + self.left[a]
-            parts.append(
-                f"{a} {self.done[a]}/{total}" + (f" ({self.failed[a]} not graded)" if self.failed[a] else "")
-            )
+            finished = self.done[a] + self.failed[a]
+            note = f" ({self.failed[a]} not graded)" if self.failed[a] else ""
+            parts.append(f"{a} {finished}/{finished + self.left[a]}{note}")
         left = self.seconds_left()
         if left is None:
             estimate = "estimating the time left"
