@@ -105,8 +105,8 @@ THREAD_VARIABLES = (
     "OPENBLAS_NUM_THREADS",
 )
 # Set by Dask's nanny for its workers (`distributed.nanny.pre-spawn-environ`), never for a kernel: a
-# fixed trim threshold also fixes glibc's mmap threshold, so every large tensor TensorFlow allocates
-# costs fresh pages (a `make demo` with it took 1051 s, without it see benchmarks/RESULTS.md).
+# fixed trim threshold also fixes glibc's mmap threshold, so large tensors are returned to the system
+# and fetched again, page by page, at every training step.
 NOT_FOR_KERNELS = ("MALLOC_TRIM_THRESHOLD_",)
 
 
