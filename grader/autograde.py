@@ -154,7 +154,7 @@ def _kill_group(pid: int) -> None:
         pass
 
 
-def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, timeout: float, started_pid):
+def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, timeout: float):
     """Returns (returncode or None on timeout, stderr, seconds, peak RSS of the process tree in MB)."""
     from grader import sandbox
 
@@ -165,7 +165,6 @@ def _run_nbgrader(root: Path, assignment: str, student: str, servers: _Servers, 
         children.append(pid)
         timers.append(threading.Timer(timeout, _kill_group, (pid,)))
         timers[-1].start()
-        started_pid(pid)
 
     # Everything the submission leaves (temp files, cgroups) is in one folder and one group, removed
     # here however it ended: a nbgrader killed at its time limit runs none of its own cleanups.
@@ -217,7 +216,6 @@ def grade_one(
     maximum: float,
     servers: _Servers,
     timeout: float,
-    started_pid,
 ) -> Outcome:
     """One submission, on a worker, in its scratch course. A renamed notebook was adopted before the
     task was sent (the note stays on the instructor's side); refusal is checked again here."""
@@ -226,7 +224,7 @@ def grade_one(
         course.record_zero(root, assignment, student)
         return Outcome(student, "refused", reason, 0.0, maximum, 0.0, 0.0)
     try:
-        run = _run_nbgrader(root, assignment, student, servers, timeout, started_pid)
+        run = _run_nbgrader(root, assignment, student, servers, timeout)
     except WorkerGone as error:
         course.record_zero(root, assignment, student)
         return Outcome(student, "failed", f"{error}; grade this submission again", 0.0, maximum, 0.0, 0.0)
@@ -345,18 +343,22 @@ def submission_stamp(root: Path, assignment: str, student: str) -> str:
     return safe_files.read_bytes(path, 1000).decode(errors="replace").strip() if path.is_file() else ""
 
 
-def already_graded(root: Path, assignment: str, student: str, version: str) -> Outcome | None:
-    """The outcome of an earlier run that graded this very submission (same hand-in time) against this
-    very course (same version: hidden tests, source, configuration), if any."""
-    stamp = submission_stamp(root, assignment, student)
+def already_graded(root: Path, assignment: str, version: str) -> dict[str, Outcome]:
+    """Per student, the outcome of an earlier run that graded this very submission (same hand-in time)
+    against this very course (same version: hidden tests, source, configuration)."""
+    kept = {}
     for outcome in load_outcomes(root, assignment):
-        if outcome.student != student or outcome.submitted != stamp or outcome.course_version != version:
+        student = outcome.student
+        if (
+            outcome.submitted != submission_stamp(root, assignment, student)
+            or outcome.course_version != version
+        ):
             continue
         if outcome.status == "refused" or (
             outcome.status == "graded" and (root / "autograded" / student / assignment).is_dir()
         ):
-            return outcome
-    return None
+            kept[student] = outcome
+    return kept
 
 
 def autograde_many(
@@ -376,17 +378,18 @@ def autograde_many(
 
     results: dict[str, list[Outcome]] = {assignment: [] for assignment, _ in jobs}
     versions = {assignment: grading_task.course_version(assignment, root) for assignment in results}
+    kept = {a: {} if force else already_graded(root, a, versions[a]) for a in results}
     todo = []
     for assignment, student in jobs:
-        kept = None if force else already_graded(root, assignment, student, versions[assignment])
-        if kept:
-            results[assignment].append(kept)
+        if student in kept[assignment]:
+            results[assignment].append(kept[assignment][student])
         else:
             todo.append((assignment, student))
     if todo:
-        bar = Progress(root, todo, cluster.local_workers(workers), progress)
-        with cluster.connect(scheduler, workers) as client:
-            _Run(root, client, bar, timeout, results, versions).grade(longest_first(root, todo), scheduler)
+        address = cluster.scheduler_address(scheduler)
+        with cluster.connect(address, workers) as client:
+            run = _Run(root, client, address, timeout, results, versions)
+            run.grade(longest_first(root, todo), progress)
     for outcomes in results.values():
         outcomes.sort(key=lambda o: o.student)
     return results
@@ -396,13 +399,15 @@ class _Run:
     """One run on a Dask client: at most two tasks per worker in flight (a task holds a submission's
     files in memory), each result replayed into the course as soon as it arrives."""
 
-    def __init__(self, root: Path, client, bar: Progress, timeout: float, results: dict, versions: dict):
-        self.root, self.client, self.bar, self.timeout, self.results = root, client, bar, timeout, results
-        self.versions = versions
+    def __init__(
+        self, root: Path, client, address: str | None, timeout: float, results: dict, versions: dict
+    ):
+        self.root, self.client, self.address, self.timeout = root, client, address, timeout
+        self.results, self.versions = results, versions
         self.maxima = {assignment: course.max_scores(root, assignment)["total"] for assignment in results}
         self.owner: dict[str, tuple[str, str, str]] = {}
         self.packing: dict[str, float] = {}
-        self.scheduler = None
+        self.bar: Progress
 
     def finish(self, assignment: str, student: str, outcome: Outcome) -> None:
         outcome.submitted = submission_stamp(self.root, assignment, student)
@@ -425,25 +430,23 @@ class _Run:
             self.finish(assignment, student, self.failed(assignment, student, "refused", reason))
             return
         started = time.monotonic()
-        task = grading_task.pack(self.root, assignment, student)
+        task = grading_task.pack(self.root, assignment, student, self.versions[assignment])
         key = f"grade-{assignment}-{student}-{uuid.uuid4().hex[:8]}"
-        local = None if self.scheduler else str(self.root)  # embedded: the workers share this machine
+        local = None if self.address else str(self.root)  # embedded: the workers share this machine
         future = self.client.submit(cluster.grade_on_worker, task, self.timeout, local, pure=False, key=key)
         self.owner[future.key] = (assignment, student, note)
         self.packing[future.key] = time.monotonic() - started
         running.add(future)
 
-    def grade(self, jobs: list[tuple[str, str]], scheduler: str | None) -> None:
+    def grade(self, jobs: list[tuple[str, str]], progress: bool) -> None:
         from distributed import as_completed
 
         from grader import cluster
 
-        self.scheduler = scheduler or os.environ.get(cluster.SCHEDULER_ENV)
-
         slots = sum(self.client.nthreads().values()) or 1
-        self.bar.slots = slots
-        if self.bar.enabled:
-            where = scheduler or os.environ.get(cluster.SCHEDULER_ENV) or "an embedded cluster"
+        self.bar = Progress(self.root, jobs, slots, progress)
+        if progress:
+            where = self.address or "an embedded cluster"
             link = cluster.dashboard(self.client)
             board = f"; dashboard {link}" if link else ""
             sys.stderr.write(f"[grader] {len(jobs)} submissions on {where} ({slots} workers){board}\n")

@@ -40,30 +40,27 @@ def _worker_servers():
 
 def grade_on_worker(task, timeout: float, course_root: str | None = None):
     """What a Dask worker runs for one submission."""
-    from distributed import get_worker
-
     from grader import grading_task
 
-    result = grading_task.grade(task, None, timeout, servers=_worker_servers(), course_root=course_root)
-    result.worker = get_worker().address
-    return result
+    return grading_task.grade(task, None, timeout, servers=_worker_servers(), course_root=course_root)
 
 
-def local_workers(requested: int | None) -> int:
-    return max(1, requested or os.cpu_count() or 1)
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The scheduler to grade on: the one named, else CASE_STUDIES_SCHEDULER; None: an embedded cluster."""
+    return scheduler or os.environ.get(SCHEDULER_ENV) or None
 
 
 @contextmanager
-def connect(scheduler: str | None = None, workers: int | None = None):
-    """A Dask client: on the given scheduler, else on an embedded cluster of `workers` processes."""
+def connect(address: str | None = None, workers: int | None = None):
+    """A Dask client: on the scheduler at address, else on an embedded cluster of `workers` processes
+    (default: one per core)."""
     from distributed import Client
 
-    address = scheduler or os.environ.get(SCHEDULER_ENV)
     if address:
         with Client(address, timeout="30s") as client:
             yield client
         return
-    count = local_workers(workers)
+    count = max(1, workers or os.cpu_count() or 1)
     config = {
         "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
         "distributed.worker.daemon": False,

@@ -55,8 +55,6 @@ class Result:
     outcome: dict  # grader.autograde.Outcome as a dict
     notebook_name: str
     files: dict[str, bytes] = field(default_factory=dict)  # autograded folder, notebook included
-    left_out: list[str] = field(default_factory=list)  # what the worker did not return, and why
-    worker: str = ""
     worker_seconds: float = 0.0  # all of grade(): the scratch course, writing files, nbgrader, reading back
     log: str = ""  # nbgrader's stderr when it failed (reports/<assignment>/logs/<student>.log)
 
@@ -84,14 +82,15 @@ def course_version(assignment: str, course_root: Path = course.COURSE) -> str:
     return digest.hexdigest()[:16]
 
 
-def pack(root: Path, assignment: str, student: str) -> Task:
-    """The submission's files (plain files only; anything else stays behind and `refusal` names it)."""
+def pack(root: Path, assignment: str, student: str, version: str) -> Task:
+    """The submission's files (plain files only; anything else stays behind and `refusal` names it) and
+    the course version (`course_version`) it must be graded against."""
     folder = root / "submitted" / student / assignment
     files = {}
     for path in sorted(folder.rglob("*")):
         if safe_files.why_unsafe(path, SUBMITTED_FILE_LIMIT) is None:
             files[str(path.relative_to(folder))] = safe_files.read_bytes(path, SUBMITTED_FILE_LIMIT)
-    return Task(assignment, student, course_version(assignment, root), files)
+    return Task(assignment, student, version, files)
 
 
 def _scratch_course(workspace: Path, assignment: str, version: str, source: Path) -> Path:
@@ -150,9 +149,7 @@ def grade(
     servers = servers or autograde._Servers(autograde._worker_environment(1))
     maximum = course.max_scores(root, task.assignment)["total"]
     try:
-        outcome = autograde.grade_one(
-            root, task.assignment, task.student, maximum, servers, timeout, lambda pid: None
-        )
+        outcome = autograde.grade_one(root, task.assignment, task.student, maximum, servers, timeout)
     finally:
         if own_servers:
             servers.close()
@@ -165,14 +162,10 @@ def grade(
     log.unlink(missing_ok=True)
     graded = root / "autograded" / task.student / task.assignment
     for path in sorted(graded.rglob("*")) if graded.is_dir() else []:
-        name = str(path.relative_to(graded))
-        why = safe_files.why_unsafe(path, RETURNED_FILE_LIMIT)
-        if why == "a folder":
+        # no folders, links or oversized files; no trained model (the judge has scored it)
+        if safe_files.why_unsafe(path, RETURNED_FILE_LIMIT) or path.suffix in NOT_RETURNED:
             continue
-        if why or path.suffix in NOT_RETURNED:
-            result.left_out.append(f"{name}: {why or 'a trained model, already judged'}")
-            continue
-        result.files[name] = safe_files.read_bytes(path, RETURNED_FILE_LIMIT)
+        result.files[str(path.relative_to(graded))] = safe_files.read_bytes(path, RETURNED_FILE_LIMIT)
     for folder in ("submitted", "autograded"):  # a worker keeps no student's work once it is returned
         shutil.rmtree(root / folder / task.student, ignore_errors=True)
     result.worker_seconds = time.monotonic() - started

@@ -67,7 +67,7 @@ def two_courses(tmp_path_factory, prepared_data):
     direct = {o.student: o for o in autograde.autograde(in_place, "quiz", workers=1, progress=False)}
     replayed, results = {}, {}
     for student in CLASS:
-        task = grading_task.pack(instructor, "quiz", student)
+        task = grading_task.pack(instructor, "quiz", student, grading_task.course_version("quiz", instructor))
         results[student] = grading_task.grade(task, base / "worker")
         replayed[student] = grading_task.replay(instructor, results[student])
     return in_place, instructor, direct, replayed, results

@@ -56,6 +56,6 @@ def test_a_stopped_server_is_replaced_and_says_so(quiz_course, tmp_path):
     with pytest.raises(WorkerGone, match="server ended"):
         stopped.autograde(quiz_course, "quiz", "ann", tmp_path / "log", lambda pid: None)
     servers.idle.put(stopped)
-    code, *_ = autograde._run_nbgrader(quiz_course, "quiz", "ann", servers, 600, lambda pid: None)
+    code, *_ = autograde._run_nbgrader(quiz_course, "quiz", "ann", servers, 600)
     assert code == 0 and len(servers.all) == 2
     servers.close()
