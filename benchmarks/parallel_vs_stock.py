@@ -9,7 +9,7 @@ in the demo.  Both graders run the course's nbgrader config, sandbox and hidden 
 the scores can agree; what differs is the scheduling, and for `grader` the time limits, stretched by
 how many threads share a core so that a cell near its limit is not cut short by its neighbours.
 Stock nbgrader grades one assignment after the other, one submission at a time; `grader` grades the
-whole class in one Dask run, quiz first, as `make demo` does, on a fresh course (no earlier
+whole class in one Dask run, labs first, as `make demo` does, on a fresh course (no earlier
 timings to order jobs by).  The sandbox's own cost is measured apart, on the quiz with one worker,
 with and without it.
 
@@ -25,8 +25,8 @@ from pathlib import Path
 from grader import autograde, course, demo, submissions
 from grader.hidden_tests.quiz.variants import VARIANTS as QUIZ
 
-# In make demo's order: the quiz first (seconds per submission, or a hang that waits beside the labs).
-DEMO_CLASS = {a: demo.class_variants(a) for a in ("quiz", "resnets", "transfer_learning")}
+# In make demo's order: the labs first, the quiz's seconds-long submissions fill the end.
+DEMO_CLASS = {a: demo.class_variants(a) for a in ("resnets", "transfer_learning", "quiz")}
 
 
 def make_course(folder: Path, class_: dict) -> Path:

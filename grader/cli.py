@@ -75,15 +75,19 @@ def _autograde(args) -> int:
     if not jobs:
         print("error: no submissions to grade in submitted/", file=sys.stderr)
         return 2
-    results = autograde.autograde_many(
-        root,
-        jobs,
-        args.workers,
-        args.timeout,
-        progress=True,
-        scheduler=args.scheduler,
-        force=args.force or bool(args.students),  # students named: graded again
-    )
+    try:
+        results = autograde.autograde_many(
+            root,
+            jobs,
+            args.workers,
+            args.timeout,
+            progress=True,
+            scheduler=args.scheduler,
+            force=args.force or bool(args.students),  # students named: graded again
+        )
+    except KeyboardInterrupt:
+        print("\ninterrupted: what was graded is kept; run the same command for the rest", file=sys.stderr)
+        return 130
     for assignment, outcomes in results.items():
         for outcome in outcomes:
             note = f"  ({outcome.reason})" if outcome.reason else ""
@@ -106,17 +110,18 @@ def _worker(args) -> int:
         print("error: no prepared data on this worker: run `grader prepare-data` first", file=sys.stderr)
         return 2
     print(f"grader worker: {sandbox.limits_in_force()}", file=sys.stderr)
-    os.environ[cluster.LOCAL_WORKERS_ENV] = str(args.nworkers)
+    env = {
+        **os.environ,
+        cluster.LOCAL_WORKERS_ENV: str(args.nworkers),
+        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
+        "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(cluster.NO_NANNY_ENVIRONMENT),
+    }
     command = [sys.executable, "-m", "distributed.cli.dask_worker", args.scheduler, "--nthreads", "1"]
     command += ["--nworkers", str(args.nworkers), "--memory-limit", "0", "--no-dashboard"]
     if args.local_directory:  # Dask's files and the scratch courses both
         command += ["--local-directory", args.local_directory]
-        os.environ["CASE_STUDIES_WORKER_DIR"] = args.local_directory
-    settings_for_dask = {
-        "DASK_DISTRIBUTED__WORKER__DAEMON": "False",
-        "DASK_DISTRIBUTED__NANNY__PRE_SPAWN_ENVIRON": repr(cluster.NO_NANNY_ENVIRONMENT),
-    }
-    os.execvpe(command[0], command, {**os.environ, **settings_for_dask})
+        env["CASE_STUDIES_WORKER_DIR"] = args.local_directory
+    os.execvpe(command[0], command, env)
 
 
 def _feedback(args) -> int:
@@ -245,11 +250,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except KeyboardInterrupt:
-        print(
-            "\ninterrupted: what was graded is kept; run the same command again for the rest", file=sys.stderr
-        )
-        return 130
     except (data.DataError, course.CourseError, sandbox.SandboxError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
