@@ -12,53 +12,20 @@ gradebook), with the CPU's flags.
 
 import argparse
 import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 from parallel_vs_stock import DEMO_CLASS, all_scores, make_course  # beside this file
 
-from grader import autograde, demo
+from grader import autograde, cluster, demo
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
 
 
 def cpu_flags() -> str:
     flags = Path("/proc/cpuinfo").read_text().split("flags\t\t: ", 1)[1].split("\n", 1)[0].split()
     return " ".join(f for f in flags if f.startswith(("avx", "amx")))
-
-
-@contextmanager
-def tcp_cluster(workers: int, scratch: Path):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    address = f"tcp://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "CASE_STUDIES_GRADEBOOK"}
-    log = open(scratch / "cluster.log", "ab")
-    scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
-    processes = [
-        subprocess.Popen(scheduler + ["--port", str(port), "--no-dashboard"], env=env, stdout=log, stderr=log)
-    ]
-    worker = [sys.executable, "-m", "grader.cli", "worker", address, "--nworkers", str(workers)]
-    processes.append(
-        subprocess.Popen(worker + ["--local-directory", str(scratch)], env=env, stdout=log, stderr=log)
-    )
-    from distributed import Client
-
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(workers, timeout=300)
-    try:
-        yield address
-    finally:
-        for process in processes[::-1]:
-            process.send_signal(signal.SIGTERM)
-            process.wait(60)
 
 
 def run(folder: Path, class_: dict, scheduler: str | None, workers: int | None):
@@ -94,7 +61,10 @@ def main() -> None:
                 continue
             scratch = tmp / f"tcp{workers}"
             scratch.mkdir()
-            with tcp_cluster(workers, scratch) as address:
+            with (
+                open(scratch / "cluster.log", "ab") as log,
+                cluster.on_this_machine([scratch], workers, log) as address,
+            ):
                 rows.append(
                     (
                         f"TCP cluster, {workers} worker process(es)",

@@ -9,6 +9,7 @@ in a scratch course of its own and returns the result, which the instructor's pr
 
 import logging
 import os
+import signal
 import warnings
 from contextlib import contextmanager
 
@@ -113,3 +114,42 @@ def dashboard(client) -> str | None:
         return client.dashboard_link if client.scheduler_info().get("services", {}).get("dashboard") else None
     except Exception:
         return None
+
+
+@contextmanager
+def on_this_machine(scratch_folders: list, nworkers: int = 1, log=None):
+    """The lab-machines setting on 127.0.0.1, for the tests and the throughput benchmark: a `dask
+    scheduler` over TCP and one `grader worker --nworkers N` per scratch folder (its only folder: no
+    view of any course). Yields the scheduler's address; stops everything on exit."""
+    import socket
+    import subprocess
+    import sys
+
+    from distributed import Client
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if k != "CASE_STUDIES_GRADEBOOK"}  # the workers' own
+    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(ALLOWED_FAILURES)  # as README's recipe
+    scheduler = [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1"]
+    processes = [
+        subprocess.Popen(scheduler + ["--port", str(port), "--no-dashboard"], env=env, stdout=log, stderr=log)
+    ]
+    try:
+        for folder in scratch_folders:
+            worker = [sys.executable, "-m", "grader.cli", "worker", address, "--nworkers", str(nworkers)]
+            worker += ["--local-directory", str(folder)]
+            processes.append(subprocess.Popen(worker, env=env, cwd=folder, stdout=log, stderr=log))
+        with Client(address, timeout="60s") as client:
+            client.wait_for_workers(nworkers * len(scratch_folders), timeout=300)
+        yield address
+    finally:
+        for process in processes[::-1]:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(60)
+            except subprocess.TimeoutExpired:
+                process.kill()

@@ -5,7 +5,6 @@ instructor's process is interrupted and run again (grader/cluster.py, grader/aut
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -24,56 +23,16 @@ CLASS = {name: EXPECTED[name][0] for name in ("solution", "half_right", "untouch
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory, prepared_data):
-    """tcp://127.0.0.1:PORT with two workers; a task whose worker dies is tried 3 times in all."""
+    """tcp://127.0.0.1:PORT with two workers, each in a scratch folder of its own; a task whose worker
+    dies is tried 3 times in all."""
     base = tmp_path_factory.mktemp("cluster")
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if k != "CASE_STUDIES_GRADEBOOK"}
-    env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = "2"
-    logs = open(base / "cluster.log", "ab")
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "distributed.cli.dask_scheduler",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-            ]
-            + ["--no-dashboard"],
-            env=env,
-            cwd=base,
-            stdout=logs,
-            stderr=logs,
-        )
-    ]
-    for name in ("one", "two"):  # no view of the instructor's course: a scratch folder of its own each
-        scratch = base / f"worker-{name}"
-        scratch.mkdir()
-        command = [sys.executable, "-m", "grader.cli", "worker", address, "--local-directory", str(scratch)]
-        processes.append(subprocess.Popen(command, env=env, cwd=scratch, stdout=logs, stderr=logs))
-    from distributed import Client
-
-    with Client(address, timeout="60s") as client:
-        client.wait_for_workers(2, timeout=120)
-    yield address
-    for process in processes[::-1]:
-        process.send_signal(signal.SIGTERM)
-    for process in processes:
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    folders = [base / "worker-one", base / "worker-two"]
+    for folder in folders:
+        folder.mkdir()
+    with open(base / "cluster.log", "ab") as log, cluster.on_this_machine(folders, log=log) as address:
+        yield address
 
 
 def new_class(root_parent, name: str, students=CLASS) -> object:
