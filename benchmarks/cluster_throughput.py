@@ -17,15 +17,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from parallel_vs_stock import DEMO_CLASS, all_scores, make_course  # beside this file
+import machine  # beside this file
+from parallel_vs_stock import DEMO_CLASS, all_scores, make_course
 
 from grader import autograde, cluster, demo
 from grader.hidden_tests.quiz.variants import HOSTILE, VARIANTS
-
-
-def cpu_flags() -> str:
-    flags = Path("/proc/cpuinfo").read_text().split("flags\t\t: ", 1)[1].split("\n", 1)[0].split()
-    return " ".join(f for f in flags if f.startswith(("avx", "amx")))
 
 
 def run(folder: Path, class_: dict, scheduler: str | None, workers: int | None):
@@ -75,7 +71,7 @@ def main() -> None:
         reference, against = all_scores(args.reference_course.resolve(), class_), str(args.reference_course)
     else:
         reference, against = rows[0][2], rows[0][0]
-    print(f"CPU flags: {cpu_flags()} · {os.cpu_count()} cores · {time.strftime('%Y-%m-%d')}")
+    print(machine.describe())
     names = ", ".join(f"{a}: {len(v)}" for a, v in class_.items())
     print(f"class: {count} submissions ({names}), quick training (CASE_STUDIES_QUICK=1), as in make demo")
     print(f"scores compared with: {against}")

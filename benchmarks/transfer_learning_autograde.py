@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import machine  # beside this file
+
 from grader import course, demo, settings, submissions
 from grader.hidden_tests.transfer_learning.variants import VARIANTS
 from grader.preprocessors.hidden_checks import RECORD_FILE
@@ -71,6 +73,7 @@ def main() -> int:
         elapsed = time.monotonic() - started
         graded = root / "autograded" / STUDENT / ASSIGNMENT
 
+        print(machine.describe())
         print(f"autograde wall time: {elapsed:.0f} s (nbgrader autograde, one submission, full size)")
         seconds = json.loads((graded / RECORD_FILE).read_text())["seconds"]
         print(f"  of which hidden checks: probe {seconds['probe']:.0f} s, judging {seconds['judge']:.0f} s")

@@ -190,6 +190,7 @@ def student_environment(root: Path) -> dict[str, str]:
         "CASE_STUDIES_DATA": str(data),
         "KERAS_HOME": str(data / "keras"),
         "MPLBACKEND": "agg",
+        "TF_ENABLE_ONEDNN_OPTS": settings.onednn(),
     }
 
 
