@@ -45,7 +45,8 @@ class Recipe(NamedTuple):
 RECIPES = {
     "lab": Recipe(1, 5e-3, 100, 8, 1e-4, cosine=False, cached=False),
     "lab, cached photos": Recipe(1, 5e-3, 100, 8, 1e-4, cosine=False, cached=True),
-    "cached, from 100, 4 cosine": Recipe(1, 5e-3, 100, 4, 2e-4, cosine=True, cached=True),
+    "cached, from 100, 4 epochs": Recipe(1, 5e-3, 100, 4, 1e-4, cosine=False, cached=True),
+    "cached, from 56, 4 epochs": Recipe(1, 5e-3, 56, 4, 1e-4, cosine=False, cached=True),
     "cached, from 56, 4 cosine": Recipe(1, 5e-3, 56, 4, 2e-4, cosine=True, cached=True),
 }
 
@@ -124,7 +125,7 @@ def train(recipe: Recipe, seed: int) -> dict:
         layer.trainable = index >= recipe.fine_tune_at and not isinstance(
             layer, tf.keras.layers.BatchNormalization
         )
-    steps = recipe.fine_epochs * len(train_ds) if recipe.cosine else None
+    steps = recipe.fine_epochs * sum(1 for _ in train_ds) if recipe.cosine else None
     rate = tf.keras.optimizers.schedules.CosineDecay(recipe.fine_rate, steps) if steps else recipe.fine_rate
     compile_(model, rate)
     timer.seconds = []
