@@ -55,7 +55,7 @@ test: lint $(PROXY)
 benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/resnets_autograde.py
 	$(BIN)/python benchmarks/transfer_learning_autograde.py
-	$(BIN)/python benchmarks/resnets_recipes.py --epochs 4 --seeds 1 2 3 --recipe lab
+	$(BIN)/python benchmarks/resnets_recipes.py --epochs 5 --seeds 1 2 3 --recipe lab
 	$(BIN)/python benchmarks/transfer_recipes.py
 	$(BIN)/python benchmarks/keras_tracing.py
 	$(BIN)/python benchmarks/parallel_vs_stock.py

@@ -14,7 +14,7 @@ TensorFlow reads TF_ENABLE_ONEDNN_OPTS when it is imported; the course sets it t
 Run once with TF_ENABLE_ONEDNN_OPTS=0 to see what TensorFlow does by itself on a CPU without AVX-512.
 
     .venv/bin/python benchmarks/resnets_recipes.py                 # speed only: 2 epochs per recipe
-    .venv/bin/python benchmarks/resnets_recipes.py --epochs 4 --seeds 1 2 3 --recipe lab
+    .venv/bin/python benchmarks/resnets_recipes.py --epochs 5 --seeds 1 2 3 --recipe lab
 """
 
 import argparse

@@ -142,6 +142,13 @@ def test_tensorflow_imports_under_a_realistic_limit(layout):
     assert run_notebook(layout["work"], cells, memory_limit=4 * GIB)[1] == "100.0"
 
 
+def test_tensorflow_runs_with_onednn_in_the_sandbox(layout, monkeypatch):
+    """TensorFlow turns oneDNN on by itself only on CPUs with AVX-512; graded kernels always have it."""
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    cells = ["from tensorflow.python.util import _pywrap_util_port", "_pywrap_util_port.IsMklEnabled()"]
+    assert run_notebook(layout["work"], cells, memory_limit=4 * GIB)[1] == "True"
+
+
 def test_run_sandboxed_obeys_the_same_rules(layout, listener):
     probe = f"""{ATTEMPT}
 import json, socket
