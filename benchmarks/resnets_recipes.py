@@ -28,7 +28,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = settings.onednn()  # before TensorFlow loads, as the course does
 
 import machine  # noqa: E402  (beside this file)
-import numpy as np  # noqa: E402
+import recipe_runs  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from grader import data, demo  # noqa: E402
@@ -88,17 +88,6 @@ def split(name: str, batch: int, shuffle: bool, cache: bool, seed: int):
     return dataset.with_options(options)
 
 
-class EpochTimes(tf.keras.callbacks.Callback):
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
-
-
 def train(recipe: str, epochs: int, seed: int):
     batch, rate, cache = RECIPES[recipe]
     tf.keras.utils.set_random_seed(seed)
@@ -115,7 +104,7 @@ def train(recipe: str, epochs: int, seed: int):
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    timer = EpochTimes()
+    timer = recipe_runs.EpochTimes()
     history = model.fit(train_ds, epochs=epochs, validation_data=test_ds, verbose=0, callbacks=[timer])
     images = sum(int(tf.shape(x)[0]) for x, _ in train_ds)
     held_out = holdout.accuracy(model, data.SIGNS, IMAGE_SIZE, scale=1 / 255)
@@ -151,8 +140,8 @@ def main() -> None:
             print(f"{recipe:<26} {seed:>4} {figures}", flush=True)
         if len(args.seeds) > 1:
             print(
-                f"{recipe:<26} min/median/max test {min(tests):.3f}/{np.median(tests):.3f}/{max(tests):.3f}"
-                f", held out {min(held):.3f}/{np.median(held):.3f}/{max(held):.3f}"
+                f"{recipe:<26} min/median/max test {recipe_runs.spread(tests)}"
+                f", held out {recipe_runs.spread(held)}"
             )
 
 

@@ -13,7 +13,6 @@ grader-only photos before and after fine-tuning.  Every BatchNorm layer stays fr
 import argparse
 import os
 import statistics
-import time
 from typing import NamedTuple
 
 from grader import settings
@@ -23,13 +22,14 @@ os.environ["TF_ENABLE_ONEDNN_OPTS"] = settings.onednn()  # before TensorFlow loa
 os.environ["KERAS_HOME"] = str(settings.keras_home())  # the prepared ImageNet weights
 
 import machine  # noqa: E402  (beside this file)
-import numpy as np  # noqa: E402
+import recipe_runs  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
 from grader import data, demo  # noqa: E402
 from grader.hidden_tests import holdout  # noqa: E402
 
 IMAGE_SIZE = (160, 160)
+SECONDS = ("head s/epoch", "fine s/epoch", "training s")
 
 
 class Recipe(NamedTuple):
@@ -88,18 +88,6 @@ def build(classes: int) -> tuple[tf.keras.Model, tf.keras.Model]:
     return tf.keras.Model(inputs, outputs), base
 
 
-class EpochTimes(tf.keras.callbacks.Callback):
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.started = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self.started)
-
-
 def compile_(model, rate) -> None:
     model.compile(
         optimizer=tf.keras.optimizers.Adam(rate),
@@ -112,7 +100,7 @@ def train(recipe: Recipe, seed: int) -> dict:
     tf.keras.utils.set_random_seed(seed)
     train_ds, validation_ds = datasets(recipe.cached)
     model, base = build(classes=5)
-    timer = EpochTimes()
+    timer = recipe_runs.EpochTimes()
     compile_(model, recipe.head_rate)
     model.fit(
         train_ds, epochs=recipe.head_epochs, validation_data=validation_ds, verbose=0, callbacks=[timer]
@@ -128,7 +116,6 @@ def train(recipe: Recipe, seed: int) -> dict:
     steps = recipe.fine_epochs * sum(1 for _ in train_ds) if recipe.cosine else None
     rate = tf.keras.optimizers.schedules.CosineDecay(recipe.fine_rate, steps) if steps else recipe.fine_rate
     compile_(model, rate)
-    timer.seconds = []
     history = model.fit(
         train_ds, epochs=recipe.fine_epochs, validation_data=validation_ds, verbose=0, callbacks=[timer]
     )
@@ -149,22 +136,17 @@ def main() -> None:
     args = parser.parse_args()
     demo.prepare_all()
     print(machine.describe())
-    columns = ["head s/epoch", "fine s/epoch", "training s", "validation", "held before", "held after"]
+    columns = [*SECONDS, "validation", "held before", "held after"]
     print(f"{'recipe':<28} {'seed':>4} " + " ".join(f"{c:>12}" for c in columns))
     for name in args.recipe or RECIPES:
         held = []
         for seed in args.seeds:
             row = train(RECIPES[name], seed)
             held.append(row["held after"])
-            figures = " ".join(
-                f"{row[c]:12.1f}" if "s" in c.split()[-1] else f"{row[c]:12.3f}" for c in columns
-            )
+            figures = " ".join(f"{row[c]:12.1f}" if c in SECONDS else f"{row[c]:12.3f}" for c in columns)
             print(f"{name:<28} {seed:>4} {figures}", flush=True)
         if len(args.seeds) > 1:
-            print(
-                f"{name:<28} held out after fine-tuning, min/median/max: "
-                f"{min(held):.3f}/{np.median(held):.3f}/{max(held):.3f}"
-            )
+            print(f"{name:<28} held out after fine-tuning, min/median/max: {recipe_runs.spread(held)}")
 
 
 if __name__ == "__main__":
