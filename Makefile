@@ -56,7 +56,7 @@ benchmarks: $(STAMP)
 	$(BIN)/python benchmarks/resnets_autograde.py
 	$(BIN)/python benchmarks/transfer_learning_autograde.py
 	$(BIN)/python benchmarks/resnets_recipes.py --epochs 5 --seeds 1 2 3 --recipe lab
-	$(BIN)/python benchmarks/transfer_recipes.py
+	$(BIN)/python benchmarks/transfer_recipes.py --seeds 1 2 3 --recipe lab --recipe "8 epochs at 1e-4"
 	$(BIN)/python benchmarks/keras_tracing.py
 	$(BIN)/python benchmarks/parallel_vs_stock.py
 	$(BIN)/python benchmarks/cluster_throughput.py

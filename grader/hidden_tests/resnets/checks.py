@@ -15,17 +15,20 @@ MARKER = re.compile(
 )
 
 
-def saved_model(artifacts, probe_report, artifact: str, filename: str):
+def saved_model_status(probe_report, artifact: str) -> None:
+    """Fails the check unless the probe built `artifact`."""
     status = probe_report.get("artifacts", {}).get(artifact, "not built")
     if status != "ok":
         pytest.fail(f"{artifact}: {status}")
+
+
+def saved_model(artifacts, probe_report, artifact: str, filename: str):
+    saved_model_status(probe_report, artifact)
     return keras_graph.load(artifacts / filename)
 
 
 def saved_architecture(artifacts, probe_report, artifact: str, filename: str):
-    status = probe_report.get("artifacts", {}).get(artifact, "not built")
-    if status != "ok":
-        pytest.fail(f"{artifact}: {status}")
+    saved_model_status(probe_report, artifact)
     return keras.models.model_from_json(json.loads((artifacts / filename).read_text())["config"])
 
 

@@ -11,15 +11,38 @@ CELL = "resnet50_tests"
 SHAPES = list(enumerate(probe_plan.RESNET_CASES))
 
 
+# Building a ResNet-50 takes about a second: each network below is built once per judge.  The checks
+# only read them, and every comparison first gives both networks the same fresh random weights.
+_built: dict[tuple, keras.Model] = {}
+
+
+def _once(key: tuple, build) -> keras.Model:
+    if key not in _built:
+        _built[key] = build()
+    return _built[key]
+
+
 def _student(artifacts, probe_report, i):
     """The student's ResNet50 called with marker blocks (probe_plan.Markers)."""
-    return checks.saved_model(artifacts, probe_report, "ResNet50", f"resnet_markers_{i}.keras")
+    checks.saved_model_status(probe_report, "ResNet50")  # before the cache: each check fails on its own
+    return _once(
+        ("student", artifacts, i),
+        lambda: checks.saved_model(artifacts, probe_report, "ResNet50", f"resnet_markers_{i}.keras"),
+    )
+
+
+def _with_reference_blocks(artifacts, probe_report, i):
+    student = _student(artifacts, probe_report, i)
+    return _once(("with reference blocks", artifacts, i), lambda: checks.with_reference_blocks(student))
 
 
 def _with_markers(i):
-    shape, classes = probe_plan.RESNET_CASES[i]
-    markers = probe_plan.Markers()
-    return reference.resnet50(shape, classes, markers.identity_block, markers.convolutional_block)
+    def build():
+        shape, classes = probe_plan.RESNET_CASES[i]
+        markers = probe_plan.Markers()
+        return reference.resnet50(shape, classes, markers.identity_block, markers.convolutional_block)
+
+    return _once(("markers", i), build)
 
 
 def _last_block(model) -> str:
@@ -98,7 +121,7 @@ def test_head(artifacts, probe_report, request):
 )
 def test_outputs(artifacts, probe_report):
     for i, (shape, classes) in SHAPES:
-        student = checks.with_reference_blocks(_student(artifacts, probe_report, i))
+        student = _with_reference_blocks(artifacts, probe_report, i)
         ours = reference.resnet50(shape, classes)
         assert keras_graph.align_by_position(student, ours, seed=50 + i)
         for training in (False, True):
@@ -133,7 +156,7 @@ def test_whole_pipeline(artifacts, probe_report, request):
         student = checks.saved_architecture(
             artifacts, probe_report, "ResNet50_with_your_blocks", "resnet_own_blocks.json"
         )
-        with_ours = checks.with_reference_blocks(_student(artifacts, probe_report, 0))
+        with_ours = _with_reference_blocks(artifacts, probe_report, 0)
         assert keras_graph.align_by_position(student, with_ours, seed=70)
         for training in (False, True):
             assert checks.same_outputs(student, with_ours, seed=71, training=training)
