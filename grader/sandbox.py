@@ -44,12 +44,13 @@ ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd
 ETC_ENTRIES += ("hosts", "ssl", "ca-certificates", "fonts", "alternatives", "mime.types")
 # The only variables student code (kernels, the probe) may see, by exact name: a prefix would let a
 # CASE_STUDIES_TOKEN or a gradebook URL with its password through.  Locale; TensorFlow's threads,
-# oneDNN and log level; the course's student data, quick-mode knob and weights; what the sandbox
-# sets itself (home, user, temp folder, PATH) and what Jupyter passes to a kernel.
+# oneDNN (on or off, its instruction set) and log level; the course's student data, quick-mode knob and
+# weights; what the sandbox sets itself (home, user, temp folder, PATH) and what Jupyter passes to a kernel.
 ENV_LOCALE = {"LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "LC_NUMERIC", "LC_TIME", "LC_COLLATE", "TZ"}
 ENV_LOCALE |= {"LC_MONETARY", "LC_MESSAGES"}
 ENV_THREADS = {"TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
 ENV_THREADS |= {"OPENBLAS_NUM_THREADS", "TF_ENABLE_ONEDNN_OPTS", "TF_CPP_MIN_LOG_LEVEL", "PYTHONHASHSEED"}
+ENV_THREADS |= {"ONEDNN_MAX_CPU_ISA"}  # caps oneDNN's instruction set: an AVX-512 CPU can time AVX2 kernels
 ENV_COURSE = {"CASE_STUDIES_DATA", "CASE_STUDIES_QUICK", "KERAS_HOME", "MPLBACKEND"}
 ENV_SANDBOX = {"HOME", "USER", "TMPDIR", "MPLCONFIGDIR", "PATH", "JPY_PARENT_PID", "JPY_SESSION_NAME"}
 ENV_ALLOWED = frozenset(ENV_LOCALE | ENV_THREADS | ENV_COURSE | ENV_SANDBOX)

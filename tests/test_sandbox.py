@@ -149,6 +149,16 @@ def test_tensorflow_runs_with_onednn_in_the_sandbox(layout, monkeypatch):
     assert run_notebook(layout["work"], cells, memory_limit=4 * GIB)[1] == "True"
 
 
+def test_a_cap_on_onednns_instruction_set_reaches_the_kernel_and_unlisted_variables_do_not(
+    layout, monkeypatch
+):
+    """ONEDNN_MAX_CPU_ISA lets an AVX-512 machine time the labs with AVX2 kernels (benchmarks/RESULTS.md)."""
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")
+    monkeypatch.setenv("CASE_STUDIES_TOKEN", "not for students")
+    cell = "import os\nprint(os.environ.get('ONEDNN_MAX_CPU_ISA'), os.environ.get('CASE_STUDIES_TOKEN'))"
+    assert run_notebook(layout["work"], [cell])[0] == "AVX2 None\n"
+
+
 def test_run_sandboxed_obeys_the_same_rules(layout, listener):
     probe = f"""{ATTEMPT}
 import json, socket
