@@ -21,6 +21,7 @@ import argparse
 import os
 import statistics
 import time
+from typing import NamedTuple
 
 from grader import settings
 
@@ -36,10 +37,23 @@ from grader.hidden_tests import holdout  # noqa: E402
 from grader.hidden_tests.resnets import reference  # noqa: E402
 
 IMAGE_SIZE = (64, 64)
-RECIPES = {  # name: (batch size, peak learning rate, decoded photos kept in memory)
-    "lab": (32, 1e-3, False),
-    "batch32+cache": (32, 1e-3, True),
-    "batch64+cache": (64, 2e-3, True),
+
+
+class Recipe(NamedTuple):
+    batch: int
+    rate: float  # the peak of the cosine
+    cache: bool  # decoded photos kept in memory
+    warmup_epochs: float = 0.0  # the rate first rises linearly from 0 to its peak
+    translate: float = 0.0  # random shifts of up to this fraction of the photo, training photos only
+
+
+RECIPES = {
+    "lab": Recipe(32, 1e-3, False),
+    "batch32+cache": Recipe(32, 1e-3, True),
+    "batch64+cache": Recipe(64, 2e-3, True),
+    "warmup 1 epoch to 2e-3": Recipe(32, 2e-3, False, warmup_epochs=1),
+    "warmup 1/2 epoch to 1e-3": Recipe(32, 1e-3, False, warmup_epochs=0.5),
+    "shifts of 10 %": Recipe(32, 1e-3, False, translate=0.1),
 }
 
 
@@ -88,17 +102,26 @@ def split(name: str, batch: int, shuffle: bool, cache: bool, seed: int):
     return dataset.with_options(options)
 
 
-def train(recipe: str, epochs: int, seed: int):
-    batch, rate, cache = RECIPES[recipe]
+def train(name: str, epochs: int, seed: int):
+    recipe = RECIPES[name]
     tf.keras.utils.set_random_seed(seed)
-    train_ds = split("train", batch, shuffle=True, cache=cache, seed=seed)
-    test_ds = split("test", batch, shuffle=False, cache=cache, seed=seed)
+    train_ds = split("train", recipe.batch, shuffle=True, cache=recipe.cache, seed=seed)
+    test_ds = split("test", recipe.batch, shuffle=False, cache=recipe.cache, seed=seed)
+    if recipe.translate:
+        shift = tf.keras.layers.RandomTranslation(recipe.translate, recipe.translate, fill_mode="nearest")
+        train_ds = train_ds.map(lambda x, y: (shift(x, training=True), y))
     model = reference.resnet50(IMAGE_SIZE + (3,), 10)
     for layer in model.layers:
         if isinstance(layer, tf.keras.layers.BatchNormalization):
             layer.momentum = 0.9
     steps = sum(1 for _ in train_ds)
-    schedule = tf.keras.optimizers.schedules.CosineDecay(rate, decay_steps=epochs * steps)
+    warmup = int(recipe.warmup_epochs * steps)
+    if warmup:
+        schedule = tf.keras.optimizers.schedules.CosineDecay(
+            0.0, epochs * steps - warmup, warmup_target=recipe.rate, warmup_steps=warmup
+        )
+    else:
+        schedule = tf.keras.optimizers.schedules.CosineDecay(recipe.rate, decay_steps=epochs * steps)
     model.compile(
         optimizer=tf.keras.optimizers.Adam(schedule),
         loss="sparse_categorical_crossentropy",
