@@ -126,7 +126,12 @@ def test_an_interrupted_run_keeps_what_it_graded_and_grades_the_rest(scheduler, 
     command = [sys.executable, "-m", "grader.cli", "autograde", "quiz", "--course", str(root)]
     command += ["--scheduler", scheduler]
     outcomes_file = root / "reports" / "quiz" / "outcomes.json"
-    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl+C acts as in a terminal even when this test runs in the background, where the shell ignores
+    # SIGINT for its children and Python keeps an ignored SIGINT ignored (CI run with `&`, 2026-12-04).
+    default_interrupt = lambda: signal.signal(signal.SIGINT, signal.SIG_DFL)  # noqa: E731
+    first = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=default_interrupt
+    )
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline and not (
         outcomes_file.exists() and len(json.loads(outcomes_file.read_text() or "[]")) >= 1
